@@ -1,1 +1,128 @@
-// placeholder
+// The C99 API over the C++ one. Handles are the C++ objects themselves.
+#include "nibble/nibble.h"
+
+#include <cstdio>
+#include <cstring>
+#include <new>
+
+#include "nibble/nibble.hpp"
+
+struct nibble_model {
+  nibble::Model model;
+};
+
+struct nibble_session {
+  nibble::Session session;
+};
+
+namespace {
+
+nibble_status report(const nibble::Status& status, nibble_error* error) {
+  const nibble_status code = static_cast<nibble_status>(status.code());
+  if (error != nullptr) {
+    error->status = code;
+    std::snprintf(error->message, sizeof(error->message), "%s", status.message());
+  }
+  return code;
+}
+
+nibble_status invalid(const char* what, nibble_error* error) {
+  return report(NIBBLE_ERROR(kInvalidArgument, "%s", what), error);
+}
+
+nibble_status wrap_model(nibble::Result<nibble::Model>&& result, nibble_model** out, nibble_error* error) {
+  if (!result.is_ok()) return report(result.status(), error);
+  nibble_model* handle = new (std::nothrow) nibble_model{std::move(result.value())};
+  if (handle == nullptr) return report(NIBBLE_ERROR(kOutOfMemory, "no memory for a model handle"), error);
+  *out = handle;
+  return report(nibble::Status::ok(), error);
+}
+
+void fill_info(const nibble::TensorInfo& in, nibble_tensor_info* out) {
+  out->name = in.name;
+  out->rank = in.rank;
+  for (int i = 0; i < 6; ++i) out->dims[i] = i < in.rank ? in.dims[i] : 0;
+  out->numel = in.numel;
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* nibble_status_string(nibble_status status) {
+  return nibble::status_code_name(static_cast<nibble::StatusCode>(status));
+}
+
+const char* nibble_cpu_description(void) { return nibble::cpu_description(); }
+
+nibble_status nibble_model_load_buffer(const void* data, size_t size, nibble_model** model, nibble_error* error) {
+  if (model == nullptr) return invalid("model out-pointer is null", error);
+  *model = nullptr;
+  return wrap_model(nibble::Model::from_buffer(data, size), model, error);
+}
+
+nibble_status nibble_model_load_file(const char* path, nibble_model** model, nibble_error* error) {
+  if (model == nullptr) return invalid("model out-pointer is null", error);
+  *model = nullptr;
+  return wrap_model(nibble::Model::load_file(path), model, error);
+}
+
+void nibble_model_free(nibble_model* model) { delete model; }
+
+size_t nibble_model_num_inputs(const nibble_model* model) { return model ? model->model.num_inputs() : 0; }
+size_t nibble_model_num_outputs(const nibble_model* model) { return model ? model->model.num_outputs() : 0; }
+
+nibble_status nibble_model_input_info(const nibble_model* model, size_t index, nibble_tensor_info* info) {
+  if (model == nullptr || info == nullptr || index >= model->model.num_inputs()) return NIBBLE_INVALID_ARGUMENT;
+  fill_info(model->model.input(index), info);
+  return NIBBLE_OK;
+}
+
+nibble_status nibble_model_output_info(const nibble_model* model, size_t index, nibble_tensor_info* info) {
+  if (model == nullptr || info == nullptr || index >= model->model.num_outputs()) return NIBBLE_INVALID_ARGUMENT;
+  fill_info(model->model.output(index), info);
+  return NIBBLE_OK;
+}
+
+uint64_t nibble_model_arena_bytes(const nibble_model* model) { return model ? model->model.arena_bytes() : 0; }
+uint64_t nibble_model_weight_bytes(const nibble_model* model) { return model ? model->model.weight_bytes() : 0; }
+
+void nibble_session_options_init(nibble_session_options* options) {
+  if (options == nullptr) return;
+  options->num_threads = 1;
+  options->backend = NIBBLE_BACKEND_DEFAULT;
+}
+
+nibble_status nibble_session_create(const nibble_model* model, const nibble_session_options* options,
+                                    nibble_session** session, nibble_error* error) {
+  if (model == nullptr || session == nullptr) return invalid("model or session out-pointer is null", error);
+  *session = nullptr;
+  nibble::SessionOptions cpp_options;
+  if (options != nullptr) {
+    cpp_options.num_threads = options->num_threads;
+    cpp_options.backend = static_cast<nibble::Backend>(options->backend);
+  }
+  nibble::Result<nibble::Session> result = nibble::Session::create(model->model, cpp_options);
+  if (!result.is_ok()) return report(result.status(), error);
+  nibble_session* handle = new (std::nothrow) nibble_session{std::move(result.value())};
+  if (handle == nullptr) return report(NIBBLE_ERROR(kOutOfMemory, "no memory for a session handle"), error);
+  *session = handle;
+  return report(nibble::Status::ok(), error);
+}
+
+void nibble_session_free(nibble_session* session) { delete session; }
+
+float* nibble_session_input(nibble_session* session, size_t index) {
+  return session ? session->session.input_data(index) : nullptr;
+}
+
+const float* nibble_session_output(const nibble_session* session, size_t index) {
+  return session ? session->session.output_data(index) : nullptr;
+}
+
+nibble_status nibble_session_run(nibble_session* session, nibble_error* error) {
+  if (session == nullptr) return invalid("session is null", error);
+  return report(session->session.run(), error);
+}
+
+}  // extern "C"

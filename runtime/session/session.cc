@@ -1,1 +1,186 @@
-// placeholder
+#include <pthreadpool.h>
+
+#include <cstring>
+#include <new>
+
+#include "core/allocation.h"
+#include "cpu/cpu_features.h"
+#include "loader/file_layout.h"
+#include "loader/model_impl.h"
+#include "ops/reference/reference_ops.h"
+#include "session/op_binding.h"
+#if NIBBLE_WITH_XNNPACK
+#include "backend/xnnpack/xnnpack_backend.h"
+#endif
+
+namespace nibble {
+
+#if !NIBBLE_WITH_XNNPACK
+namespace xnnpack {
+struct XnnOp;
+}
+#endif
+
+struct Session::Impl {
+  const Model::Impl* model = nullptr;
+  uint8_t* arena = nullptr;
+  pthreadpool_t pool = nullptr;
+  BoundOp* ops = nullptr;
+  xnnpack::XnnOp** xnn_ops = nullptr;  // null entry: the reference op runs
+  uint32_t num_ops = 0;
+  uint32_t num_xnnpack_ops = 0;
+  uint64_t allocated_bytes = 0;
+};
+
+struct SessionAccess {
+  static Session make(Session::Impl* impl) { return Session(impl); }
+};
+
+namespace {
+
+void destroy_impl(Session::Impl* s) {
+  if (s == nullptr) return;
+#if NIBBLE_WITH_XNNPACK
+  if (s->xnn_ops != nullptr) {
+    for (uint32_t i = 0; i < s->num_ops; ++i) xnnpack::destroy(s->xnn_ops[i]);
+  }
+#endif
+  free_array(s->xnn_ops);
+  free_array(s->ops);
+  free_array(s->arena);
+  if (s->pool != nullptr) pthreadpool_destroy(s->pool);
+  delete s;
+}
+
+Status create_backend_ops(Session::Impl* s, Backend backend) {
+  if (backend == Backend::kReference) return Status::ok();
+#if NIBBLE_WITH_XNNPACK
+  NIBBLE_RETURN_IF_ERROR(xnnpack::initialize());
+  for (uint32_t i = 0; i < s->num_ops; ++i) {
+    if (!xnnpack::supports(s->ops[i])) continue;
+    NIBBLE_RETURN_IF_ERROR(xnnpack::create(s->ops[i], s->pool, &s->xnn_ops[i]));
+    ++s->num_xnnpack_ops;
+  }
+  return Status::ok();
+#else
+  if (backend == Backend::kXnnpack) {
+    return NIBBLE_ERROR(kUnsupported, "this build of nibble has no XNNPACK backend");
+  }
+  return Status::ok();
+#endif
+}
+
+Status build(const Model::Impl* model, const SessionOptions& options, Session::Impl* s) {
+  if (options.num_threads < 0) {
+    return NIBBLE_ERROR(kInvalidArgument, "num_threads is %d; use 0 for one per core", options.num_threads);
+  }
+  if (options.backend < Backend::kDefault || options.backend > Backend::kXnnpack) {
+    return NIBBLE_ERROR(kInvalidArgument, "unknown backend %d", static_cast<int>(options.backend));
+  }
+  s->model = model;
+  s->num_ops = model->num_ops;
+  const int32_t threads = options.num_threads == 0 ? cpu_features().num_cores : options.num_threads;
+  if (threads > 1) {
+    s->pool = pthreadpool_create(static_cast<size_t>(threads));
+    if (s->pool == nullptr) return NIBBLE_ERROR(kBackendError, "cannot create a pool of %d threads", threads);
+  }
+  s->arena = static_cast<uint8_t*>(allocate_aligned(model->arena_bytes, kSegmentAlignment));
+  s->ops = allocate_array<BoundOp>(s->num_ops);
+  s->xnn_ops = allocate_array<xnnpack::XnnOp*>(s->num_ops);
+  if (s->arena == nullptr || s->ops == nullptr || s->xnn_ops == nullptr) {
+    return NIBBLE_ERROR(kOutOfMemory, "no memory for a session (arena of %llu bytes)",
+                        static_cast<unsigned long long>(model->arena_bytes));
+  }
+  s->allocated_bytes = model->arena_bytes + s->num_ops * (sizeof(BoundOp) + sizeof(void*));
+  for (uint32_t i = 0; i < s->num_ops; ++i) {
+    NIBBLE_RETURN_IF_ERROR(bind_op(*model, model->ops[i], s->arena, &s->ops[i]));
+  }
+  return create_backend_ops(s, options.backend);
+}
+
+}  // namespace
+
+const char* backend_name(Backend backend) {
+  switch (backend) {
+    case Backend::kDefault: return "default";
+    case Backend::kReference: return "reference";
+    case Backend::kXnnpack: return "xnnpack";
+  }
+  return "unknown";
+}
+
+Result<Session> Session::create(const Model& model, const SessionOptions& options) {
+  if (model.impl() == nullptr) return NIBBLE_ERROR(kInvalidArgument, "model is empty (moved from?)");
+  Impl* s = new (std::nothrow) Impl();
+  if (s == nullptr) return NIBBLE_ERROR(kOutOfMemory, "no memory for a session");
+  Status status = build(model.impl(), options, s);
+  if (!status.is_ok()) {
+    destroy_impl(s);
+    return status;
+  }
+  return SessionAccess::make(s);
+}
+
+Session::Session(Session&& other) noexcept : impl_(other.impl_) { other.impl_ = nullptr; }
+
+Session& Session::operator=(Session&& other) noexcept {
+  if (this != &other) {
+    destroy_impl(impl_);
+    impl_ = other.impl_;
+    other.impl_ = nullptr;
+  }
+  return *this;
+}
+
+Session::~Session() { destroy_impl(impl_); }
+
+float* Session::input_data(size_t index) {
+  if (impl_ == nullptr || index >= impl_->model->num_inputs) return nullptr;
+  return tensor_view(*impl_->model, impl_->model->inputs[index], impl_->arena).data;
+}
+
+const float* Session::output_data(size_t index) const {
+  if (impl_ == nullptr || index >= impl_->model->num_outputs) return nullptr;
+  return tensor_view(*impl_->model, impl_->model->outputs[index], impl_->arena).data;
+}
+
+Status Session::set_input(size_t index, const float* data, size_t count) {
+  if (impl_ == nullptr) return NIBBLE_ERROR(kInvalidArgument, "session is empty (moved from?)");
+  if (index >= impl_->model->num_inputs) {
+    return NIBBLE_ERROR(kInvalidArgument, "input %zu out of range (%u inputs)", index, impl_->model->num_inputs);
+  }
+  const TensorDesc& d = impl_->model->tensors[impl_->model->inputs[index]];
+  if (data == nullptr || count != d.numel) {
+    return NIBBLE_ERROR(kInvalidArgument, "input '%s' takes %llu floats, got %zu", d.name,
+                        static_cast<unsigned long long>(d.numel), data == nullptr ? 0 : count);
+  }
+  std::memcpy(input_data(index), data, count * sizeof(float));
+  return Status::ok();
+}
+
+Status Session::run() {
+  if (impl_ == nullptr) return NIBBLE_ERROR(kInvalidArgument, "session is empty (moved from?)");
+  for (uint32_t i = 0; i < impl_->num_ops; ++i) {
+#if NIBBLE_WITH_XNNPACK
+    if (impl_->xnn_ops[i] != nullptr) {
+      NIBBLE_RETURN_IF_ERROR(xnnpack::run(impl_->xnn_ops[i], impl_->pool));
+      continue;
+    }
+#endif
+    ref::run_op(impl_->ops[i]);
+  }
+  return Status::ok();
+}
+
+const char* Session::op_backend(size_t op_index) const {
+  if (impl_ == nullptr || op_index >= impl_->num_ops) return "";
+  return impl_->xnn_ops[op_index] != nullptr ? "xnnpack" : "reference";
+}
+
+size_t Session::num_xnnpack_ops() const { return impl_ == nullptr ? 0 : impl_->num_xnnpack_ops; }
+
+uint64_t Session::allocated_bytes() const { return impl_ == nullptr ? 0 : impl_->allocated_bytes; }
+
+const char* cpu_description() { return cpu_features().description; }
+
+}  // namespace nibble

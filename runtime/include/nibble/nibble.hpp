@@ -72,6 +72,7 @@ class Model {
   const Impl* impl() const { return impl_; }
 
  private:
+  friend struct ModelAccess;  // the loader builds Models from an Impl
   explicit Model(Impl* impl) : impl_(impl) {}
   Impl* impl_ = nullptr;
 };
@@ -105,6 +106,7 @@ class Session {
   struct Impl;
 
  private:
+  friend struct SessionAccess;
   explicit Session(Impl* impl) : impl_(impl) {}
   Impl* impl_ = nullptr;
 };

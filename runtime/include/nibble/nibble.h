@@ -1,0 +1,97 @@
+/* nibble C99 API: opaque handles, status codes, messages in a
+ * caller-provided nibble_error. No global state: every call reports into
+ * the error its caller passes (or nowhere, if that is NULL).
+ *
+ * Thread safety: a nibble_model is immutable once loaded and may be shared
+ * by sessions on any threads. A nibble_session is used by one thread at a
+ * time. nibble_session_run() allocates no memory. */
+#ifndef NIBBLE_H_
+#define NIBBLE_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define NIBBLE_API __attribute__((visibility("default")))
+#else
+#define NIBBLE_API
+#endif
+
+/* Equal to nibble::StatusCode. */
+typedef enum nibble_status {
+  NIBBLE_OK = 0,
+  NIBBLE_INVALID_ARGUMENT = 1,
+  NIBBLE_IO_ERROR = 2,
+  NIBBLE_TRUNCATED = 3,
+  NIBBLE_BAD_IDENTIFIER = 4,
+  NIBBLE_UNSUPPORTED_VERSION = 5,
+  NIBBLE_MALFORMED = 6,
+  NIBBLE_OUT_OF_RANGE = 7,
+  NIBBLE_MISALIGNED = 8,
+  NIBBLE_OVERFLOW = 9,
+  NIBBLE_UNSUPPORTED = 10,
+  NIBBLE_OUT_OF_MEMORY = 11,
+  NIBBLE_BACKEND_ERROR = 12,
+  NIBBLE_INTERNAL = 13
+} nibble_status;
+
+typedef enum nibble_backend {
+  NIBBLE_BACKEND_DEFAULT = 0,   /* XNNPACK where it covers an op, else reference */
+  NIBBLE_BACKEND_REFERENCE = 1,
+  NIBBLE_BACKEND_XNNPACK = 2
+} nibble_backend;
+
+typedef struct nibble_error {
+  nibble_status status;
+  char message[256];
+} nibble_error;
+
+typedef struct nibble_tensor_info {
+  const char* name; /* owned by the model */
+  int32_t rank;
+  int64_t dims[6];
+  uint64_t numel;
+} nibble_tensor_info;
+
+typedef struct nibble_session_options {
+  int32_t num_threads; /* 0: one per core */
+  nibble_backend backend;
+} nibble_session_options;
+
+typedef struct nibble_model nibble_model;
+typedef struct nibble_session nibble_session;
+
+NIBBLE_API const char* nibble_status_string(nibble_status status);
+NIBBLE_API const char* nibble_cpu_description(void);
+
+/* The buffer must be 64-byte aligned and outlive the model. */
+NIBBLE_API nibble_status nibble_model_load_buffer(const void* data, size_t size, nibble_model** model,
+                                                  nibble_error* error);
+NIBBLE_API nibble_status nibble_model_load_file(const char* path, nibble_model** model, nibble_error* error);
+NIBBLE_API void nibble_model_free(nibble_model* model);
+NIBBLE_API size_t nibble_model_num_inputs(const nibble_model* model);
+NIBBLE_API size_t nibble_model_num_outputs(const nibble_model* model);
+NIBBLE_API nibble_status nibble_model_input_info(const nibble_model* model, size_t index, nibble_tensor_info* info);
+NIBBLE_API nibble_status nibble_model_output_info(const nibble_model* model, size_t index, nibble_tensor_info* info);
+NIBBLE_API uint64_t nibble_model_arena_bytes(const nibble_model* model);
+NIBBLE_API uint64_t nibble_model_weight_bytes(const nibble_model* model);
+
+NIBBLE_API void nibble_session_options_init(nibble_session_options* options);
+/* The model must outlive the session. options may be NULL (defaults). */
+NIBBLE_API nibble_status nibble_session_create(const nibble_model* model, const nibble_session_options* options,
+                                               nibble_session** session, nibble_error* error);
+NIBBLE_API void nibble_session_free(nibble_session* session);
+/* Write input i here before running; read output i there after. */
+NIBBLE_API float* nibble_session_input(nibble_session* session, size_t index);
+NIBBLE_API const float* nibble_session_output(const nibble_session* session, size_t index);
+NIBBLE_API nibble_status nibble_session_run(nibble_session* session, nibble_error* error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NIBBLE_H_ */

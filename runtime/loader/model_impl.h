@@ -1,0 +1,77 @@
+// What a verified model holds once loaded: pointers into the file image
+// plus the tables derived from it (tensor shapes, parsed op parameters,
+// the memory plan). Everything here was checked by verify_model().
+#pragma once
+
+#include <cstdint>
+
+#include "nibble/nibble.hpp"
+#include "ops/op_params.h"
+#include "schema/nibble_generated.h"
+
+namespace nibble {
+
+// Caps on counts declared by a file, so a tiny file cannot make the
+// loader allocate gigabytes of tables.
+constexpr uint32_t kMaxTensors = 1u << 20;
+constexpr uint32_t kMaxOperators = 1u << 20;
+constexpr uint32_t kMaxGraphIO = 1024;
+
+struct TensorDesc {
+  const char* name;  // never null ("" if the file has none)
+  int32_t rank;
+  int64_t dims[kMaxRank];
+  uint64_t numel;
+  uint64_t bytes;
+  const float* constant_data;  // into the data region; null for activations
+  uint64_t arena_offset;       // activations only
+};
+
+struct OpDesc {
+  const char* name;  // never null
+  OpParams params;
+  int32_t num_inputs;
+  int32_t num_outputs;
+  int32_t inputs[kMaxOpInputs];
+  int32_t outputs[kMaxOpOutputs];
+};
+
+struct Model::Impl {
+  const uint8_t* base = nullptr;
+  uint64_t size = 0;
+  const fb::Model* root = nullptr;
+  const uint8_t* data_region = nullptr;
+  uint64_t data_size = 0;
+  uint64_t weight_bytes = 0;
+
+  uint32_t num_tensors = 0;
+  TensorDesc* tensors = nullptr;
+  uint32_t num_ops = 0;
+  OpDesc* ops = nullptr;
+  uint32_t num_inputs = 0;
+  int32_t* inputs = nullptr;
+  uint32_t num_outputs = 0;
+  int32_t* outputs = nullptr;
+  uint64_t arena_bytes = 0;
+
+  // Called on destruction to give the image back (munmap, free); may be null.
+  void (*release)(void* context, const void* data, uint64_t size) = nullptr;
+  void* release_context = nullptr;
+};
+
+struct ModelAccess {
+  static Model make(Model::Impl* impl) { return Model(impl); }
+};
+
+// Runs every check on the image and fills impl's derived tables. On
+// failure impl may be partly filled; the caller frees it with
+// destroy_model_tables().
+Status verify_model(const uint8_t* base, uint64_t size, Model::Impl* impl);
+void destroy_model_tables(Model::Impl* impl);
+
+// The Model built from an image owned elsewhere; release (may be null) is
+// called when the Model is destroyed, including when loading fails.
+Result<Model> make_model(const void* data, size_t size,
+                         void (*release)(void*, const void*, uint64_t), void* release_context);
+
+}  // namespace nibble

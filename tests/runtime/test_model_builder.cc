@@ -1,0 +1,73 @@
+#include "test_model_builder.h"
+
+#include <cstring>
+
+#include "loader/file_layout.h"
+#include "schema/nibble_generated.h"
+
+namespace nibble::testing {
+
+AlignedImage aligned_copy(const std::vector<uint8_t>& bytes) {
+  AlignedImage image;
+  const size_t rounded = (bytes.size() + 63) / 64 * 64 + 64;
+  image.storage.reset(static_cast<uint8_t*>(std::aligned_alloc(64, rounded)), std::free);
+  std::memset(image.storage.get(), 0, rounded);
+  if (!bytes.empty()) std::memcpy(image.storage.get(), bytes.data(), bytes.size());
+  image.size = bytes.size();
+  return image;
+}
+
+std::vector<uint8_t> build_model(const Knobs& k) {
+  namespace f = nibble::fb;
+  flatbuffers::FlatBufferBuilder b;
+
+  // Data region: w (48 bytes) at 0, b (12 bytes) at 64.
+  std::vector<float> w(12), bias = {1.0f, -20.0f, 0.25f};
+  for (int i = 0; i < 3; ++i)
+    for (int c = 0; c < 4; ++c) w[i * 4 + c] = i + 0.5f * c;
+  std::vector<uint8_t> data(128, 0);
+  std::memcpy(data.data(), w.data(), 48);
+  std::memcpy(data.data() + 64, bias.data(), 12);
+
+  std::vector<flatbuffers::Offset<f::Segment>> segments = {
+      k.override_segment0 ? f::CreateSegment(b, k.segment0_offset, k.segment0_size) : f::CreateSegment(b, 0, 48),
+      f::CreateSegment(b, 64, 12)};
+
+  auto tensor = [&](const char* name, std::vector<int64_t> shape, int32_t segment) {
+    return f::CreateTensorDirect(b, name, &shape, f::ElementType::F32, f::Codec::RawCodec,
+                                 f::CreateRawCodec(b).Union(), segment);
+  };
+  std::vector<flatbuffers::Offset<f::Tensor>> tensors = {
+      tensor("x", k.x_shape, -1), tensor("w", {3, 4}, k.weight_segment), tensor("b", {3}, 1),
+      tensor("y", k.y_shape, -1), tensor("z", {1, 3}, -1)};
+
+  std::vector<int32_t> linear_out = {3}, clamp_out = {4};
+  auto linear = f::CreateOperatorDirect(b, static_cast<f::OpCode>(k.linear_opcode), "fc", &k.linear_inputs, &linear_out,
+                                   f::OpOptions::LinearOptions, f::CreateLinearOptions(b).Union());
+  auto clamp = f::CreateOperatorDirect(b, f::OpCode::CLAMP, "relu6", &k.clamp_inputs, &clamp_out,
+                                       f::OpOptions::ClampOptions,
+                                       f::CreateClampOptions(b, k.clamp_min, k.clamp_max).Union());
+  std::vector<flatbuffers::Offset<f::Operator>> ops =
+      k.swap_ops ? std::vector<flatbuffers::Offset<f::Operator>>{clamp, linear}
+                 : std::vector<flatbuffers::Offset<f::Operator>>{linear, clamp};
+
+  flatbuffers::Offset<f::MemoryPlan> plan = 0;
+  if (k.write_plan) {
+    // x at 0, y at 64, z at 128 (or 64 when overlapping on purpose).
+    std::vector<uint64_t> offsets = {0, 0, 0, 64, k.overlap_plan ? 64u : 128u};
+    plan = f::CreateMemoryPlanDirect(b, 192, &offsets);
+  }
+  std::vector<int32_t> inputs = {0};
+  auto metadata = f::CreateMetadataDirect(b, "test", "0", "built-in", "", "");
+  auto model = f::CreateModelDirect(b, k.format_version, &tensors, &segments, data.size(), &ops, &inputs,
+                                    &k.graph_outputs, plan, metadata);
+  b.FinishSizePrefixed(model, f::ModelIdentifier());
+
+  std::vector<uint8_t> file(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+  const uint32_t fb_size = static_cast<uint32_t>(b.GetSize() - kSizePrefixBytes);
+  file.resize(data_region_offset(fb_size), 0);
+  file.insert(file.end(), data.begin(), data.end());
+  return file;
+}
+
+}  // namespace nibble::testing

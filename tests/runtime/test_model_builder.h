@@ -1,0 +1,46 @@
+// Builds small .nbl images directly with FlatBuffers, so runtime tests do
+// not depend on the converter and can break any field on purpose.
+//
+// The valid model: x[1,4] -> LINEAR(w[3,4], b[3]) -> y[1,3] -> CLAMP[0,6]
+// -> z[1,3]. Knobs turn it into each kind of malformed file.
+#pragma once
+
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+namespace nibble::testing {
+
+struct Knobs {
+  uint32_t format_version = 1;
+  std::vector<int64_t> x_shape = {1, 4};
+  std::vector<int64_t> y_shape = {1, 3};
+  uint16_t linear_opcode = 1;  // LINEAR
+  std::vector<int32_t> linear_inputs = {0, 1, 2};
+  std::vector<int32_t> clamp_inputs = {3};
+  std::vector<int32_t> graph_outputs = {4};
+  int32_t weight_segment = 0;
+  bool override_segment0 = false;  // use the two fields below for segment 0
+  uint64_t segment0_offset = 0;
+  uint64_t segment0_size = 0;
+  float clamp_min = 0.0f;
+  float clamp_max = 6.0f;
+  bool write_plan = true;
+  bool overlap_plan = false;  // y and z at the same offset (they are alive together)
+  bool swap_ops = false;      // CLAMP before LINEAR: reads y before it is written
+};
+
+// A 64-byte aligned copy of a model image.
+struct AlignedImage {
+  std::shared_ptr<uint8_t> storage;
+  size_t size = 0;
+  uint8_t* data() const { return storage.get(); }
+};
+
+AlignedImage aligned_copy(const std::vector<uint8_t>& bytes);
+
+// The weights are w[i][k] = i + 0.5*k, b = {1, -20, 0.25}.
+std::vector<uint8_t> build_model(const Knobs& knobs = {});
+
+}  // namespace nibble::testing
