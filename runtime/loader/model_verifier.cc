@@ -249,7 +249,20 @@ Status verify_memory_plan(Model::Impl* impl, const TensorLifetime* lifetimes) {
     }
   }
   if (status.is_ok()) {
-    for (uint32_t i = 0; i < n; ++i) impl->tensors[i].arena_offset = offsets[i];
+    // Size the arena by what the plan uses, not by what the file claims:
+    // a file cannot make a session allocate more than its tensors need.
+    uint64_t used = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      impl->tensors[i].arena_offset = offsets[i];
+      if (lifetimes[i].size_bytes == 0) continue;
+      uint64_t end = 0;  // offset + size is inside the checked arena
+      if (!checked_align_up(offsets[i] + lifetimes[i].size_bytes, kSegmentAlignment, &end)) {
+        status = NIBBLE_ERROR(kOverflow, "memory plan: tensor %u ends past 2^64", i);
+        break;
+      }
+      if (end > used) used = end;
+    }
+    impl->arena_bytes = used;
   }
   free_array(offsets);
   return status;

@@ -21,6 +21,10 @@ struct XnnOp;
 }
 #endif
 
+// Slack after the arena for kernels that read (never write) a little past
+// the end of a tensor.
+constexpr uint64_t kArenaTailBytes = 64;
+
 struct Session::Impl {
   const Model::Impl* model = nullptr;
   uint8_t* arena = nullptr;
@@ -52,12 +56,30 @@ void destroy_impl(Session::Impl* s) {
   delete s;
 }
 
+#if NIBBLE_WITH_XNNPACK
+// XNNPACK may read kInputTailBytes past the end of an input. The arena has
+// that slack; a constant read in place from the model image needs it
+// inside the image (a file that ends right after a constant, at a page
+// boundary, would fault otherwise). Files from nibble-convert always have
+// it; for others the op falls back to the reference.
+bool constant_inputs_have_tail(const Model::Impl& model, const BoundOp& op) {
+  const uint8_t* image_end = model.base + model.size;
+  for (int32_t k = 0; k < op.num_inputs; ++k) {
+    const uint8_t* p = reinterpret_cast<const uint8_t*>(op.inputs[k].data);
+    if (p < model.base || p >= image_end) continue;  // in the arena
+    const uint64_t bytes = static_cast<uint64_t>(op.inputs[k].numel()) * sizeof(float);
+    if (static_cast<uint64_t>(image_end - p) < bytes + xnnpack::kInputTailBytes) return false;
+  }
+  return true;
+}
+#endif
+
 Status create_backend_ops(Session::Impl* s, Backend backend) {
   if (backend == Backend::kReference) return Status::ok();
 #if NIBBLE_WITH_XNNPACK
   NIBBLE_RETURN_IF_ERROR(xnnpack::initialize());
   for (uint32_t i = 0; i < s->num_ops; ++i) {
-    if (!xnnpack::supports(s->ops[i])) continue;
+    if (!xnnpack::supports(s->ops[i]) || !constant_inputs_have_tail(*s->model, s->ops[i])) continue;
     NIBBLE_RETURN_IF_ERROR(xnnpack::create(s->ops[i], s->pool, &s->xnn_ops[i]));
     ++s->num_xnnpack_ops;
   }
@@ -84,14 +106,17 @@ Status build(const Model::Impl* model, const SessionOptions& options, Session::I
     s->pool = pthreadpool_create(static_cast<size_t>(threads));
     if (s->pool == nullptr) return NIBBLE_ERROR(kBackendError, "cannot create a pool of %d threads", threads);
   }
-  s->arena = static_cast<uint8_t*>(allocate_aligned(model->arena_bytes, kSegmentAlignment));
+  // The tail keeps reads just past the last tensor (XNNPACK's SIMD loads)
+  // inside our allocation.
+  const uint64_t arena_bytes = model->arena_bytes + kArenaTailBytes;
+  s->arena = static_cast<uint8_t*>(allocate_aligned(arena_bytes, kSegmentAlignment));
   s->ops = allocate_array<BoundOp>(s->num_ops);
   s->xnn_ops = allocate_array<xnnpack::XnnOp*>(s->num_ops);
   if (s->arena == nullptr || s->ops == nullptr || s->xnn_ops == nullptr) {
     return NIBBLE_ERROR(kOutOfMemory, "no memory for a session (arena of %llu bytes)",
                         static_cast<unsigned long long>(model->arena_bytes));
   }
-  s->allocated_bytes = model->arena_bytes + s->num_ops * (sizeof(BoundOp) + sizeof(void*));
+  s->allocated_bytes = arena_bytes + s->num_ops * (sizeof(BoundOp) + sizeof(void*));
   for (uint32_t i = 0; i < s->num_ops; ++i) {
     NIBBLE_RETURN_IF_ERROR(bind_op(*model, model->ops[i], s->arena, &s->ops[i]));
   }
