@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Every test, from a fresh clone: install what is needed, then
+#   1. release build (GCC): the whole suite;
+#   2. ASan + UBSan build (clang-14): the whole suite again.
+# Benchmarks and long fuzzing runs are not part of this.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+jobs=$(nproc)
+
+bash .ci/install-deps.sh
+
+echo "== release build and tests"
+cmake --preset release
+cmake --build --preset release -j "$jobs"
+ctest --preset release -j "$jobs"
+
+echo "== ASan + UBSan build and tests"
+cmake --preset asan
+cmake --build --preset asan -j "$jobs"
+ctest --preset asan -j "$jobs"
