@@ -1,0 +1,124 @@
+// nibble-convert MODEL.onnx -o OUT.nbl [--input-shape NAME=D0,D1,..]
+//                [--bind NAME=FILE.pb] [--quiet]
+// Exit codes: 0 converted, 1 conversion failed, 2 usage error.
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "converter/convert.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: nibble-convert MODEL.onnx -o OUT.nbl [options]\n"
+    "\n"
+    "Converts an ONNX model (opset 7..17) to a nibble .nbl file.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE           the .nbl file to write (required)\n"
+    "  --input-shape NAME=D0,D1,.. static shape of a graph input (repeatable);\n"
+    "                              dynamic dims not given default to 1\n"
+    "  --bind NAME=FILE.pb         make a graph input the constant in a serialized\n"
+    "                              TensorProto file (repeatable)\n"
+    "  -q, --quiet                 print nothing on success\n"
+    "  -h, --help                  show this help\n";
+
+struct UsageError {
+  std::string message;
+};
+
+std::string quote(const std::string& arg) {
+  if (!arg.empty() && arg.find_first_of(" \t\"'\\$") == std::string::npos) return arg;
+  std::string out = "'";
+  for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::pair<std::string, std::string> split_assignment(const std::string& opt, const std::string& value, bool at_last) {
+  const size_t eq = at_last ? value.rfind('=') : value.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == value.size()) {
+    throw UsageError{opt + " expects NAME=VALUE, got '" + value + "'"};
+  }
+  return {value.substr(0, eq), value.substr(eq + 1)};
+}
+
+std::vector<int64_t> parse_dims(const std::string& text) {
+  std::vector<int64_t> dims;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    const size_t comma = text.find(',', pos);
+    const std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    char* end = nullptr;
+    const long long d = std::strtoll(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || d < 0) throw UsageError{"--input-shape: bad dimension '" + item + "'"};
+    dims.push_back(d);
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return dims;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  nibble::convert::ConvertOptions options;
+  std::string model, output;
+  bool quiet = false;
+  try {
+    for (int k = 1; k < argc; ++k) {
+      std::string arg = argv[k];
+      std::string inline_value;
+      bool has_inline = false;
+      if (arg.rfind("--", 0) == 0 && arg.find('=') != std::string::npos) {
+        inline_value = arg.substr(arg.find('=') + 1);
+        arg = arg.substr(0, arg.find('='));
+        has_inline = true;
+      }
+      auto value = [&]() -> std::string {
+        if (has_inline) return inline_value;
+        if (k + 1 >= argc) throw UsageError{arg + " needs a value"};
+        return argv[++k];
+      };
+      if (arg == "-h" || arg == "--help") {
+        std::cout << kUsage;
+        return 0;
+      } else if (arg == "-o" || arg == "--output") {
+        output = value();
+      } else if (arg == "-q" || arg == "--quiet") {
+        quiet = true;
+      } else if (arg == "--input-shape") {
+        const auto [name, dims] = split_assignment(arg, value(), true);
+        options.input_shapes[name] = parse_dims(dims);
+      } else if (arg == "--bind") {
+        const auto [name, file] = split_assignment(arg, value(), false);
+        options.bind_inputs[name] = file;
+      } else if (!arg.empty() && arg[0] == '-') {
+        throw UsageError{"unknown option '" + arg + "'"};
+      } else if (model.empty()) {
+        model = arg;
+      } else {
+        throw UsageError{"more than one model given ('" + model + "', '" + arg + "')"};
+      }
+    }
+    if (model.empty()) throw UsageError{"no model given"};
+    if (output.empty()) throw UsageError{"no output given (-o OUT.nbl)"};
+  } catch (const UsageError& e) {
+    std::cerr << "nibble-convert: usage error: " << e.message << "\n"
+              << "try 'nibble-convert --help'\n";
+    return 2;
+  }
+  for (int k = 0; k < argc; ++k) options.command_line += (k ? " " : "") + quote(argv[k]);
+  try {
+    const auto report = nibble::convert::convert_onnx_file(model, output, options);
+    if (!quiet) std::cout << "nibble-convert: " << model << " -> " << output << "\n" << format_report(report);
+  } catch (const std::exception& e) {
+    std::string msg = e.what();
+    for (char& c : msg) {
+      if (c == '\n') c = ' ';
+    }
+    std::cerr << "nibble-convert: error: " << msg << "\n";
+    return 1;
+  }
+  return 0;
+}
