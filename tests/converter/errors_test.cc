@@ -29,7 +29,8 @@ std::string expect_failure(TempDir& dir, const convert::ConvertOptions& options 
 
 TEST(Errors, NotProtobuf) {
   TempDir dir;
-  write_bytes(dir.file("m.onnx"), std::string("\xff\xff\xff\xff not a model at all \x01\x02", 28));
+  static const char kGarbage[] = "\xff\xff\xff\xff not a model at all \x01\x02";
+  write_bytes(dir.file("m.onnx"), std::string(kGarbage, sizeof(kGarbage) - 1));
   const std::string msg = expect_failure(dir);
   EXPECT_CONTAINS(msg, "not an ONNX model (protobuf parse failed)");
 }
