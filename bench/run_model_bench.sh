@@ -23,7 +23,7 @@ for name in resnet18 mobilenet_v2; do
     "$build/converter/nibble-convert" "$onnx" -o "$work/$name.nbl" --quiet
     models+=("$work/$name.nbl")
   else
-    echo "skip $name: $onnx not found (make it with export_torchvision.py $imagenet $name)"
+    echo "skip $name: $onnx not found (make it with: /usr/bin/python3 export_torchvision.py $imagenet $name; needs python3-torchvision)"
   fi
 done
 "$build/bench/nibble-bench-models" "${models[@]}"

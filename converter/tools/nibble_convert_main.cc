@@ -104,8 +104,7 @@ int main(int argc, char** argv) {
     if (model.empty()) throw UsageError{"no model given"};
     if (output.empty()) throw UsageError{"no output given (-o OUT.nbl)"};
   } catch (const UsageError& e) {
-    std::cerr << "nibble-convert: usage error: " << e.message << "\n"
-              << "try 'nibble-convert --help'\n";
+    std::cerr << "nibble-convert: " << e.message << " (see nibble-convert --help)\n";
     return 2;
   }
   for (int k = 0; k < argc; ++k) options.command_line += (k ? " " : "") + quote(argv[k]);

@@ -5,6 +5,7 @@
 
 #include "converter/convert.h"
 #include "converter/inspect/model_inspector.h"
+#include "nibble/nibble.hpp"
 
 namespace {
 
@@ -32,23 +33,36 @@ int main(int argc, char** argv) {
     if (arg == "--json") {
       json = true;
     } else if (!arg.empty() && arg[0] == '-') {
-      std::cerr << "nibble-inspect: usage error: unknown option '" << arg << "'\ntry 'nibble-inspect --help'\n";
+      std::cerr << "nibble-inspect: unknown option '" << arg << "' (see nibble-inspect --help)\n";
       return 2;
     } else if (path.empty()) {
       path = arg;
     } else {
-      std::cerr << "nibble-inspect: usage error: more than one file given\n";
+      std::cerr << "nibble-inspect: more than one file given (see nibble-inspect --help)\n";
       return 2;
     }
   }
   if (path.empty()) {
-    std::cerr << "nibble-inspect: usage error: no file given\ntry 'nibble-inspect --help'\n";
+    std::cerr << "nibble-inspect: no file given (see nibble-inspect --help)\n";
     return 2;
   }
   try {
     const auto r = nibble::convert::inspect_model_file(path);
     std::cout << r.text;
-    if (json) std::cout << r.json << "\n";
+    // The description above only needs the FlatBuffers Verifier; the
+    // runtime's loader applies every semantic check a device would.
+    nibble::Result<nibble::Model> model = nibble::Model::load_file(path.c_str());
+    if (!model.is_ok()) {
+      std::cerr << "nibble-inspect: error: runtime rejects the model: " << model.status().message() << "\n";
+      return 1;
+    }
+    std::cout << "runtime check: ok (arena " << model->arena_bytes() << " bytes)\n";
+    std::cout << "cpu: " << nibble::cpu_description() << "\n";
+    if (json) {
+      std::string j = r.json;
+      j.insert(j.size() - 1, std::string(",\"runtime_check\":\"ok\",\"cpu\":\"") + nibble::cpu_description() + "\"");
+      std::cout << j << "\n";
+    }
   } catch (const std::exception& e) {
     std::cerr << "nibble-inspect: error: " << e.what() << "\n";
     return 1;
