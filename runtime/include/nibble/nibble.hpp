@@ -12,6 +12,14 @@
 
 #include "nibble/status.h"
 
+// Symbols of the public API are the only ones a shared libnibble exports
+// (everything else is built with -fvisibility=hidden).
+#if defined(__GNUC__)
+#define NIBBLE_CXX_API __attribute__((visibility("default")))
+#else
+#define NIBBLE_CXX_API
+#endif
+
 namespace nibble {
 
 constexpr int kMaxTensorRank = 6;
@@ -29,7 +37,7 @@ enum class Backend : int32_t {
   kXnnpack = 2,    // like kDefault, but fails if XNNPACK is not built in
 };
 
-const char* backend_name(Backend backend);
+NIBBLE_CXX_API const char* backend_name(Backend backend);
 
 struct SessionOptions {
   int32_t num_threads = 1;  // 0: one per core
@@ -38,7 +46,7 @@ struct SessionOptions {
 
 class Session;
 
-class Model {
+class NIBBLE_CXX_API Model {
  public:
   // Verifies and wraps a .nbl image the caller owns; the buffer must stay
   // alive and unchanged while the Model exists, and be 64-byte aligned
@@ -77,7 +85,7 @@ class Model {
   Impl* impl_ = nullptr;
 };
 
-class Session {
+class NIBBLE_CXX_API Session {
  public:
   // The model must outlive the session.
   static Result<Session> create(const Model& model, const SessionOptions& options = {});
@@ -113,6 +121,6 @@ class Session {
 
 // One line describing the CPU as cpuinfo sees it (vendor, model, ISA
 // extensions the kernels care about). cpuinfo is initialised once.
-const char* cpu_description();
+NIBBLE_CXX_API const char* cpu_description();
 
 }  // namespace nibble

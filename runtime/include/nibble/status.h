@@ -8,6 +8,12 @@
 #include <new>
 #include <utility>
 
+#if defined(__GNUC__)
+#define NIBBLE_STATUS_API __attribute__((visibility("default")))
+#else
+#define NIBBLE_STATUS_API
+#endif
+
 namespace nibble {
 
 // Values are the C API's nibble_status values (nibble.h); keep them equal.
@@ -28,9 +34,9 @@ enum class StatusCode : int32_t {
   kInternal = 13,
 };
 
-const char* status_code_name(StatusCode code);
+NIBBLE_STATUS_API const char* status_code_name(StatusCode code);
 
-class [[nodiscard]] Status {
+class [[nodiscard]] NIBBLE_STATUS_API Status {
  public:
   static constexpr size_t kMessageCapacity = 240;
 
