@@ -36,7 +36,9 @@ enum class StatusCode : int32_t {
 
 NIBBLE_STATUS_API const char* status_code_name(StatusCode code);
 
-class [[nodiscard]] NIBBLE_STATUS_API Status {
+// [[nodiscard]]: a Status cannot be dropped silently.
+class [[nodiscard]] Status;
+class NIBBLE_STATUS_API Status {
  public:
   static constexpr size_t kMessageCapacity = 240;
 
