@@ -1,18 +1,22 @@
-// The C99 API over the C++ one. Handles are the C++ objects themselves.
+// The C99 API over the C++ one. Handles are the C++ objects themselves,
+// plus the allocator their memory came from.
 #include "nibble/nibble.h"
 
-#include <cstdio>
 #include <cstring>
 #include <new>
 
+#include "core/allocation.h"
+#include "core/format.h"
 #include "nibble/nibble.hpp"
 
 struct nibble_model {
   nibble::Model model;
+  nibble::Allocator allocator;  // of this handle
 };
 
 struct nibble_session {
   nibble::Session session;
+  nibble::Allocator allocator;  // of this handle
 };
 
 namespace {
@@ -21,7 +25,7 @@ nibble_status report(const nibble::Status& status, nibble_error* error) {
   const nibble_status code = static_cast<nibble_status>(status.code());
   if (error != nullptr) {
     error->status = code;
-    std::snprintf(error->message, sizeof(error->message), "%s", status.message());
+    nibble::format(error->message, sizeof(error->message), "%s", status.message());
   }
   return code;
 }
@@ -30,12 +34,22 @@ nibble_status invalid(const char* what, nibble_error* error) {
   return report(NIBBLE_ERROR(kInvalidArgument, "%s", what), error);
 }
 
-nibble_status wrap_model(nibble::Result<nibble::Model>&& result, nibble_model** out, nibble_error* error) {
-  if (!result.is_ok()) return report(result.status(), error);
-  nibble_model* handle = new (std::nothrow) nibble_model{std::move(result.value())};
-  if (handle == nullptr) return report(NIBBLE_ERROR(kOutOfMemory, "no memory for a model handle"), error);
-  *out = handle;
-  return report(nibble::Status::ok(), error);
+// The C struct has the C++ one's fields; copy rather than cast.
+nibble::Allocator to_cpp(const nibble_allocator& a) { return nibble::Allocator{a.allocate, a.deallocate, a.context}; }
+
+// Handles are allocated before the object they wrap and freed after it, so
+// the allocator sees a stack (see nibble::Allocator).
+template <typename Handle>
+void* allocate_handle(const nibble::Allocator& a) {
+  return nibble::allocate_zeroed(a, sizeof(Handle), alignof(Handle));
+}
+
+template <typename Handle>
+void free_handle(Handle* handle) {
+  if (handle == nullptr) return;
+  const nibble::Allocator a = handle->allocator;
+  handle->~Handle();
+  nibble::release(a, handle);
 }
 
 void fill_info(const nibble::TensorInfo& in, nibble_tensor_info* out) {
@@ -56,18 +70,42 @@ const char* nibble_status_string(nibble_status status) {
 const char* nibble_cpu_description(void) { return nibble::cpu_description(); }
 
 nibble_status nibble_model_load_buffer(const void* data, size_t size, nibble_model** model, nibble_error* error) {
+  return nibble_model_load_buffer_with_allocator(data, size, nullptr, model, error);
+}
+
+nibble_status nibble_model_load_buffer_with_allocator(const void* data, size_t size, const nibble_allocator* allocator,
+                                                      nibble_model** model, nibble_error* error) {
   if (model == nullptr) return invalid("model out-pointer is null", error);
   *model = nullptr;
-  return wrap_model(nibble::Model::from_buffer(data, size), model, error);
+  if (allocator != nullptr && allocator->allocate == nullptr) return invalid("allocator has no allocate function", error);
+  const nibble::Allocator cpp_allocator = allocator != nullptr ? to_cpp(*allocator) : nibble::default_allocator();
+  void* memory = allocate_handle<nibble_model>(cpp_allocator);
+  if (memory == nullptr) return report(NIBBLE_ERROR(kOutOfMemory, "no memory for a model handle"), error);
+  nibble::Result<nibble::Model> result = nibble::Model::from_buffer(data, size, &cpp_allocator);
+  if (!result.is_ok()) {
+    nibble::release(cpp_allocator, memory);
+    return report(result.status(), error);
+  }
+  *model = new (memory) nibble_model{std::move(result.value()), cpp_allocator};
+  return report(nibble::Status::ok(), error);
 }
 
 nibble_status nibble_model_load_file(const char* path, nibble_model** model, nibble_error* error) {
   if (model == nullptr) return invalid("model out-pointer is null", error);
   *model = nullptr;
-  return wrap_model(nibble::Model::load_file(path), model, error);
+  const nibble::Allocator a = nibble::default_allocator();
+  void* memory = allocate_handle<nibble_model>(a);
+  if (memory == nullptr) return report(NIBBLE_ERROR(kOutOfMemory, "no memory for a model handle"), error);
+  nibble::Result<nibble::Model> result = nibble::Model::load_file(path);
+  if (!result.is_ok()) {
+    nibble::release(a, memory);
+    return report(result.status(), error);
+  }
+  *model = new (memory) nibble_model{std::move(result.value()), a};
+  return report(nibble::Status::ok(), error);
 }
 
-void nibble_model_free(nibble_model* model) { delete model; }
+void nibble_model_free(nibble_model* model) { free_handle(model); }
 
 size_t nibble_model_num_inputs(const nibble_model* model) { return model ? model->model.num_inputs() : 0; }
 size_t nibble_model_num_outputs(const nibble_model* model) { return model ? model->model.num_outputs() : 0; }
@@ -91,6 +129,7 @@ void nibble_session_options_init(nibble_session_options* options) {
   if (options == nullptr) return;
   options->num_threads = 1;
   options->backend = NIBBLE_BACKEND_DEFAULT;
+  options->allocator = nullptr;
 }
 
 nibble_status nibble_session_create(const nibble_model* model, const nibble_session_options* options,
@@ -98,19 +137,28 @@ nibble_status nibble_session_create(const nibble_model* model, const nibble_sess
   if (model == nullptr || session == nullptr) return invalid("model or session out-pointer is null", error);
   *session = nullptr;
   nibble::SessionOptions cpp_options;
+  nibble::Allocator cpp_allocator = nibble::default_allocator();
   if (options != nullptr) {
     cpp_options.num_threads = options->num_threads;
     cpp_options.backend = static_cast<nibble::Backend>(options->backend);
+    if (options->allocator != nullptr) {
+      if (options->allocator->allocate == nullptr) return invalid("session allocator has no allocate function", error);
+      cpp_allocator = to_cpp(*options->allocator);
+      cpp_options.allocator = &cpp_allocator;
+    }
   }
+  void* memory = allocate_handle<nibble_session>(cpp_allocator);
+  if (memory == nullptr) return report(NIBBLE_ERROR(kOutOfMemory, "no memory for a session handle"), error);
   nibble::Result<nibble::Session> result = nibble::Session::create(model->model, cpp_options);
-  if (!result.is_ok()) return report(result.status(), error);
-  nibble_session* handle = new (std::nothrow) nibble_session{std::move(result.value())};
-  if (handle == nullptr) return report(NIBBLE_ERROR(kOutOfMemory, "no memory for a session handle"), error);
-  *session = handle;
+  if (!result.is_ok()) {
+    nibble::release(cpp_allocator, memory);
+    return report(result.status(), error);
+  }
+  *session = new (memory) nibble_session{std::move(result.value()), cpp_allocator};
   return report(nibble::Status::ok(), error);
 }
 
-void nibble_session_free(nibble_session* session) { delete session; }
+void nibble_session_free(nibble_session* session) { free_handle(session); }
 
 float* nibble_session_input(nibble_session* session, size_t index) {
   return session ? session->session.input_data(index) : nullptr;

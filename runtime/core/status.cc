@@ -1,7 +1,8 @@
 #include "nibble/status.h"
 
 #include <cstdarg>
-#include <cstdio>
+
+#include "core/format.h"
 
 namespace nibble {
 
@@ -30,7 +31,9 @@ Status Status::error(StatusCode code, const char* format, ...) {
   status.code_ = code;
   va_list args;
   va_start(args, format);
-  std::vsnprintf(status.message_, kMessageCapacity, format, args);
+  // vformat, not vsnprintf: freestanding C libraries format differently
+  // (see core/format.h).
+  vformat(status.message_, kMessageCapacity, format, args);
   va_end(args);
   return status;
 }

@@ -1,24 +1,30 @@
 #include <cstring>
-#include <new>
 
+#include "core/allocation.h"
 #include "loader/model_impl.h"
 
 namespace nibble {
 
 Result<Model> make_model(const void* data, size_t size, void (*release)(void*, const void*, uint64_t),
-                         void* release_context) {
-  Model::Impl* impl = new (std::nothrow) Model::Impl();
+                         void* release_context, const Allocator* allocator) {
+  if (allocator != nullptr && allocator->allocate == nullptr) {
+    if (release != nullptr) release(release_context, data, size);
+    return NIBBLE_ERROR(kInvalidArgument, "allocator has no allocate function");
+  }
+  const Allocator alloc = resolve_allocator(allocator);
+  Model::Impl* impl = create_object<Model::Impl>(alloc);
   if (impl == nullptr) {
     if (release != nullptr) release(release_context, data, size);
     return NIBBLE_ERROR(kOutOfMemory, "no memory for a model");
   }
   impl->release = release;
   impl->release_context = release_context;
+  impl->allocator = alloc;
   Status status = verify_model(static_cast<const uint8_t*>(data), size, impl);
   if (!status.is_ok()) {
     destroy_model_tables(impl);
     if (release != nullptr) release(release_context, data, size);
-    delete impl;
+    destroy_object(alloc, impl);
     return status;
   }
   impl->base = static_cast<const uint8_t*>(data);
@@ -26,7 +32,9 @@ Result<Model> make_model(const void* data, size_t size, void (*release)(void*, c
   return ModelAccess::make(impl);
 }
 
-Result<Model> Model::from_buffer(const void* data, size_t size) { return make_model(data, size, nullptr, nullptr); }
+Result<Model> Model::from_buffer(const void* data, size_t size, const Allocator* allocator) {
+  return make_model(data, size, nullptr, nullptr, allocator);
+}
 
 Model::Model(Model&& other) noexcept : impl_(other.impl_) { other.impl_ = nullptr; }
 
@@ -43,7 +51,7 @@ Model::~Model() {
   if (impl_ == nullptr) return;
   destroy_model_tables(impl_);
   if (impl_->release != nullptr) impl_->release(impl_->release_context, impl_->base, impl_->size);
-  delete impl_;
+  destroy_object(impl_->allocator, impl_);
   impl_ = nullptr;
 }
 

@@ -57,6 +57,8 @@ struct Model::Impl {
   // Called on destruction to give the image back (munmap, free); may be null.
   void (*release)(void* context, const void* data, uint64_t size) = nullptr;
   void* release_context = nullptr;
+  // Where this Impl and its tables came from (a copy of the caller's).
+  Allocator allocator = {nullptr, nullptr, nullptr};
 };
 
 struct ModelAccess {
@@ -70,8 +72,10 @@ Status verify_model(const uint8_t* base, uint64_t size, Model::Impl* impl);
 void destroy_model_tables(Model::Impl* impl);
 
 // The Model built from an image owned elsewhere; release (may be null) is
-// called when the Model is destroyed, including when loading fails.
+// called when the Model is destroyed, including when loading fails. The
+// Impl and its tables come from `allocator` (nullptr: malloc/free).
 Result<Model> make_model(const void* data, size_t size,
-                         void (*release)(void*, const void*, uint64_t), void* release_context);
+                         void (*release)(void*, const void*, uint64_t), void* release_context,
+                         const Allocator* allocator = nullptr);
 
 }  // namespace nibble

@@ -93,7 +93,7 @@ Status verify_tensors(Model::Impl* impl) {
   const auto* tensors = impl->root->tensors();
   const uint32_t n = tensors == nullptr ? 0 : tensors->size();
   if (n > kMaxTensors) return NIBBLE_ERROR(kOutOfRange, "model declares %u tensors (limit %u)", n, kMaxTensors);
-  impl->tensors = allocate_array<TensorDesc>(n);
+  impl->tensors = allocate_array<TensorDesc>(impl->allocator, n);
   if (impl->tensors == nullptr) return NIBBLE_ERROR(kOutOfMemory, "no memory for %u tensor descriptors", n);
   impl->num_tensors = n;
   const auto* segments = impl->root->segments();
@@ -148,7 +148,7 @@ Status verify_graph_io(const flatbuffers::Vector<int32_t>* list, const char* wha
   const uint32_t n = list == nullptr ? 0 : list->size();
   if (n == 0) return NIBBLE_ERROR(kMalformed, "model has no graph %ss", what);
   if (n > kMaxGraphIO) return NIBBLE_ERROR(kOutOfRange, "model declares %u graph %ss (limit %u)", n, what, kMaxGraphIO);
-  *out = allocate_array<int32_t>(n);
+  *out = allocate_array<int32_t>(impl->allocator, n);
   if (*out == nullptr) return NIBBLE_ERROR(kOutOfMemory, "no memory for graph %ss", what);
   *count = n;
   for (uint32_t i = 0; i < n; ++i) {
@@ -226,7 +226,7 @@ Status verify_dataflow(Model::Impl* impl, TensorLifetime* lifetimes) {
 
 Status verify_memory_plan(Model::Impl* impl, const TensorLifetime* lifetimes) {
   const uint32_t n = impl->num_tensors;
-  uint64_t* offsets = allocate_array<uint64_t>(n);
+  uint64_t* offsets = allocate_array<uint64_t>(impl->allocator, n);
   if (offsets == nullptr) return NIBBLE_ERROR(kOutOfMemory, "no memory for the memory plan");
   Status status;
   const fb::MemoryPlan* plan = impl->root->plan();
@@ -240,12 +240,12 @@ Status verify_memory_plan(Model::Impl* impl, const TensorLifetime* lifetimes) {
     }
   } else {
     const size_t scratch_bytes = memory_planner_scratch_bytes(n);
-    void* scratch = allocate_array<uint8_t>(scratch_bytes);
+    void* scratch = allocate_array<uint8_t>(impl->allocator, scratch_bytes);
     if (scratch == nullptr) {
       status = NIBBLE_ERROR(kOutOfMemory, "no memory to plan activations");
     } else {
       status = plan_memory(lifetimes, n, offsets, &impl->arena_bytes, scratch, scratch_bytes);
-      free_array(scratch);
+      free_array(impl->allocator, scratch);
     }
   }
   if (status.is_ok()) {
@@ -264,7 +264,7 @@ Status verify_memory_plan(Model::Impl* impl, const TensorLifetime* lifetimes) {
     }
     impl->arena_bytes = used;
   }
-  free_array(offsets);
+  free_array(impl->allocator, offsets);
   return status;
 }
 
@@ -277,19 +277,21 @@ Status verify_model(const uint8_t* base, uint64_t size, Model::Impl* impl) {
   NIBBLE_RETURN_IF_ERROR(parse_operators(impl));
   NIBBLE_RETURN_IF_ERROR(verify_graph_io(impl->root->inputs(), "input", impl, &impl->num_inputs, &impl->inputs));
   NIBBLE_RETURN_IF_ERROR(verify_graph_io(impl->root->outputs(), "output", impl, &impl->num_outputs, &impl->outputs));
-  TensorLifetime* lifetimes = allocate_array<TensorLifetime>(impl->num_tensors);
+  TensorLifetime* lifetimes = allocate_array<TensorLifetime>(impl->allocator, impl->num_tensors);
   if (lifetimes == nullptr) return NIBBLE_ERROR(kOutOfMemory, "no memory for tensor lifetimes");
   Status status = verify_dataflow(impl, lifetimes);
   if (status.is_ok()) status = verify_memory_plan(impl, lifetimes);
-  free_array(lifetimes);
+  free_array(impl->allocator, lifetimes);
   return status;
 }
 
+// Reverse order of allocation (tensors, ops, inputs, outputs), so a
+// stack-like allocator (nibble/arena_allocator.h) takes everything back.
 void destroy_model_tables(Model::Impl* impl) {
-  free_array(impl->tensors);
-  free_array(impl->ops);
-  free_array(impl->inputs);
-  free_array(impl->outputs);
+  free_array(impl->allocator, impl->outputs);
+  free_array(impl->allocator, impl->inputs);
+  free_array(impl->allocator, impl->ops);
+  free_array(impl->allocator, impl->tensors);
   impl->tensors = nullptr;
   impl->ops = nullptr;
   impl->inputs = nullptr;

@@ -154,7 +154,7 @@ Status parse_operators(Model::Impl* impl) {
   const auto* ops = impl->root->operators();
   const uint32_t n = ops == nullptr ? 0 : ops->size();
   if (n > kMaxOperators) return NIBBLE_ERROR(kOutOfRange, "model declares %u operators (limit %u)", n, kMaxOperators);
-  impl->ops = allocate_array<OpDesc>(n);
+  impl->ops = allocate_array<OpDesc>(impl->allocator, n);
   if (impl->ops == nullptr) return NIBBLE_ERROR(kOutOfMemory, "no memory for %u operators", n);
   impl->num_ops = n;
   for (uint32_t i = 0; i < n; ++i) {

@@ -1,7 +1,10 @@
+// NIBBLE_WITH_PTHREADPOOL: hosted builds. A freestanding build (bare
+// metal, RTOS) has no threads: its sessions run on the caller's thread.
+#if NIBBLE_WITH_PTHREADPOOL
 #include <pthreadpool.h>
+#endif
 
 #include <cstring>
-#include <new>
 
 #include "core/allocation.h"
 #include "cpu/cpu_features.h"
@@ -27,8 +30,11 @@ constexpr uint64_t kArenaTailBytes = 64;
 
 struct Session::Impl {
   const Model::Impl* model = nullptr;
+  Allocator allocator = {nullptr, nullptr, nullptr};  // this Impl and all below
   uint8_t* arena = nullptr;
+#if NIBBLE_WITH_PTHREADPOOL
   pthreadpool_t pool = nullptr;
+#endif
   BoundOp* ops = nullptr;
   xnnpack::XnnOp** xnn_ops = nullptr;  // null entry: the reference op runs
   uint32_t num_ops = 0;
@@ -49,11 +55,14 @@ void destroy_impl(Session::Impl* s) {
     for (uint32_t i = 0; i < s->num_ops; ++i) xnnpack::destroy(s->xnn_ops[i]);
   }
 #endif
-  free_array(s->xnn_ops);
-  free_array(s->ops);
-  free_array(s->arena);
+  // Reverse order of allocation (see build()), for stack-like allocators.
+  free_array(s->allocator, s->xnn_ops);
+  free_array(s->allocator, s->ops);
+  free_array(s->allocator, s->arena);
+#if NIBBLE_WITH_PTHREADPOOL
   if (s->pool != nullptr) pthreadpool_destroy(s->pool);
-  delete s;
+#endif
+  destroy_object(s->allocator, s);
 }
 
 #if NIBBLE_WITH_XNNPACK
@@ -85,6 +94,7 @@ Status create_backend_ops(Session::Impl* s, Backend backend) {
   }
   return Status::ok();
 #else
+  (void)s;
   if (backend == Backend::kXnnpack) {
     return NIBBLE_ERROR(kUnsupported, "this build of nibble has no XNNPACK backend");
   }
@@ -102,19 +112,27 @@ Status build(const Model::Impl* model, const SessionOptions& options, Session::I
   s->model = model;
   s->num_ops = model->num_ops;
   const int32_t threads = options.num_threads == 0 ? cpu_features().num_cores : options.num_threads;
+#if NIBBLE_WITH_PTHREADPOOL
   if (threads > 1) {
     s->pool = pthreadpool_create(static_cast<size_t>(threads));
     if (s->pool == nullptr) return NIBBLE_ERROR(kBackendError, "cannot create a pool of %d threads", threads);
   }
+#else
+  if (threads > 1) {
+    return NIBBLE_ERROR(kUnsupported,
+                        "num_threads is %d, but this build of nibble has no thread pool (freestanding): use 1",
+                        threads);
+  }
+#endif
   // The tail keeps reads just past the last tensor (XNNPACK's SIMD loads)
   // inside our allocation.
   const uint64_t arena_bytes = model->arena_bytes + kArenaTailBytes;
-  s->arena = static_cast<uint8_t*>(allocate_aligned(arena_bytes, kSegmentAlignment));
-  s->ops = allocate_array<BoundOp>(s->num_ops);
-  s->xnn_ops = allocate_array<xnnpack::XnnOp*>(s->num_ops);
+  s->arena = static_cast<uint8_t*>(allocate_aligned(s->allocator, arena_bytes, kSegmentAlignment));
+  s->ops = s->arena != nullptr ? allocate_array<BoundOp>(s->allocator, s->num_ops) : nullptr;
+  s->xnn_ops = s->ops != nullptr ? allocate_array<xnnpack::XnnOp*>(s->allocator, s->num_ops) : nullptr;
   if (s->arena == nullptr || s->ops == nullptr || s->xnn_ops == nullptr) {
-    return NIBBLE_ERROR(kOutOfMemory, "no memory for a session (arena of %llu bytes)",
-                        static_cast<unsigned long long>(model->arena_bytes));
+    return NIBBLE_ERROR(kOutOfMemory, "no memory for a session (arena of %llu bytes, %u op states)",
+                        static_cast<unsigned long long>(arena_bytes), s->num_ops);
   }
   s->allocated_bytes = arena_bytes + s->num_ops * (sizeof(BoundOp) + sizeof(void*));
   for (uint32_t i = 0; i < s->num_ops; ++i) {
@@ -136,8 +154,13 @@ const char* backend_name(Backend backend) {
 
 Result<Session> Session::create(const Model& model, const SessionOptions& options) {
   if (model.impl() == nullptr) return NIBBLE_ERROR(kInvalidArgument, "model is empty (moved from?)");
-  Impl* s = new (std::nothrow) Impl();
+  if (options.allocator != nullptr && options.allocator->allocate == nullptr) {
+    return NIBBLE_ERROR(kInvalidArgument, "session allocator has no allocate function");
+  }
+  const Allocator allocator = resolve_allocator(options.allocator);
+  Impl* s = create_object<Impl>(allocator);
   if (s == nullptr) return NIBBLE_ERROR(kOutOfMemory, "no memory for a session");
+  s->allocator = allocator;
   Status status = build(model.impl(), options, s);
   if (!status.is_ok()) {
     destroy_impl(s);

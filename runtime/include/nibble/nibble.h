@@ -4,7 +4,12 @@
  *
  * Thread safety: a nibble_model is immutable once loaded and may be shared
  * by sessions on any threads. A nibble_session is used by one thread at a
- * time. nibble_session_run() allocates no memory. */
+ * time. nibble_session_run() allocates no memory.
+ *
+ * Memory: every allocation of a model or session (the handle included)
+ * goes through a nibble_allocator when one is given, else malloc/free.
+ * A bare-metal program passes an allocator over a static arena and never
+ * touches a heap (targets/cortex-m7/README.md). */
 #ifndef NIBBLE_H_
 #define NIBBLE_H_
 
@@ -57,9 +62,27 @@ typedef struct nibble_tensor_info {
   uint64_t numel;
 } nibble_tensor_info;
 
+/* Caller-supplied memory; the same contract as nibble::Allocator
+ * (nibble.hpp). allocate returns `bytes` (> 0) aligned to `alignment` (a
+ * power of two, at most 64), or NULL when out of memory (reported as
+ * NIBBLE_OUT_OF_MEMORY); the memory need not be zeroed. deallocate gives
+ * a block back and may itself be NULL. Blocks are freed in the reverse
+ * order of allocation. nibble copies the struct; `context` must outlive
+ * the model or session. Never called from nibble_session_run(). */
+typedef struct nibble_allocator {
+  void* (*allocate)(void* context, size_t bytes, size_t alignment);
+  void (*deallocate)(void* context, void* p);
+  void* context;
+} nibble_allocator;
+
+/* Fill with nibble_session_options_init() before setting fields: fields
+ * are only ever appended, and init sets the ones a caller does not know. */
 typedef struct nibble_session_options {
-  int32_t num_threads; /* 0: one per core */
+  int32_t num_threads; /* 0: one per core; freestanding builds: 1 only */
   nibble_backend backend;
+  /* Appended: where the session's memory (arena, op state, handle) comes
+   * from; NULL (the default): malloc/free. Not inherited from the model. */
+  const nibble_allocator* allocator;
 } nibble_session_options;
 
 typedef struct nibble_model nibble_model;
@@ -71,6 +94,12 @@ NIBBLE_API const char* nibble_cpu_description(void);
 /* The buffer must be 64-byte aligned and outlive the model. */
 NIBBLE_API nibble_status nibble_model_load_buffer(const void* data, size_t size, nibble_model** model,
                                                   nibble_error* error);
+/* The same, with the model's tables and handle taken from `allocator`
+ * (NULL: malloc/free). The image itself is read in place, never copied. */
+NIBBLE_API nibble_status nibble_model_load_buffer_with_allocator(const void* data, size_t size,
+                                                                 const nibble_allocator* allocator,
+                                                                 nibble_model** model, nibble_error* error);
+/* Freestanding builds have no file system: NIBBLE_UNSUPPORTED. */
 NIBBLE_API nibble_status nibble_model_load_file(const char* path, nibble_model** model, nibble_error* error);
 NIBBLE_API void nibble_model_free(nibble_model* model);
 NIBBLE_API size_t nibble_model_num_inputs(const nibble_model* model);

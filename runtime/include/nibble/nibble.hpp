@@ -5,6 +5,11 @@
 // activation arena, the thread pool and the per-op state; it is used by
 // one thread at a time. Everything a Session needs is allocated in
 // Session::create(); Session::run() allocates nothing.
+//
+// Where that memory comes from is the caller's choice: every allocation
+// of a Model or Session goes through an Allocator (malloc/free when none
+// is given). nibble/arena_allocator.h serves them from a static buffer,
+// which is how a bare-metal program runs a model without a heap.
 #pragma once
 
 #include <cstddef>
@@ -39,9 +44,35 @@ enum class Backend : int32_t {
 
 NIBBLE_CXX_API const char* backend_name(Backend backend);
 
+// Caller-supplied memory, in the spirit of TFLite Micro's arena and
+// ExecuTorch's MemoryAllocator. nibble copies the struct, so it need not
+// outlive the call it is passed to; `context` must outlive every Model or
+// Session created with it.
+//   allocate:   `bytes` (> 0) aligned to `alignment` (a power of two;
+//               nibble asks for at most 64); nullptr when out of memory,
+//               which nibble reports as kOutOfMemory. Need not be zeroed.
+//   deallocate: gives back a block from allocate (never nullptr). May be
+//               null itself if the owner reclaims memory some other way.
+// nibble frees an object's blocks in the reverse order it allocated them
+// (a stack): with objects destroyed in reverse order of creation (a
+// Session before its Model), a bump allocator takes back everything.
+// It calls the hooks only from
+// Model::from_buffer, Session::create and the destructors, never from
+// Session::run(), and never from two threads at once for one object.
+struct Allocator {
+  void* (*allocate)(void* context, size_t bytes, size_t alignment);
+  void (*deallocate)(void* context, void* p);
+  void* context;
+};
+
 struct SessionOptions {
-  int32_t num_threads = 1;  // 0: one per core
+  int32_t num_threads = 1;  // 0: one per core (freestanding builds: 0 or 1)
   Backend backend = Backend::kDefault;
+  // Arena, op table and the Session itself; nullptr: malloc/free (not the
+  // model's allocator: say where session memory goes explicitly). XNNPACK
+  // operators (hosted builds, Backend::kDefault/kXnnpack) still take
+  // their own memory from XNNPACK's allocator.
+  const Allocator* allocator = nullptr;
 };
 
 class Session;
@@ -50,10 +81,12 @@ class NIBBLE_CXX_API Model {
  public:
   // Verifies and wraps a .nbl image the caller owns; the buffer must stay
   // alive and unchanged while the Model exists, and be 64-byte aligned
-  // (weights are read in place).
-  static Result<Model> from_buffer(const void* data, size_t size);
+  // (weights are read in place). The Model's own tables come from
+  // `allocator` (nullptr: malloc/free); the image is never copied.
+  static Result<Model> from_buffer(const void* data, size_t size, const Allocator* allocator = nullptr);
   // Memory-maps a file (read-only) and verifies it. The message of a
-  // failure names the path.
+  // failure names the path. Freestanding builds have no file system: there
+  // it returns kUnsupported (embed the image, use from_buffer).
   static Result<Model> load_file(const char* path);
 
   Model(Model&& other) noexcept;
@@ -121,6 +154,7 @@ class NIBBLE_CXX_API Session {
 
 // One line describing the CPU as cpuinfo sees it (vendor, model, ISA
 // extensions the kernels care about). cpuinfo is initialised once.
+// Freestanding builds: "freestanding build: scalar kernels".
 NIBBLE_CXX_API const char* cpu_description();
 
 }  // namespace nibble

@@ -1,8 +1,8 @@
 // Concat along `axis` of num_inputs tensors of equal rank whose other
 // dimensions are equal; inputs in order.
-#include <cstdio>
 #include <cstring>
 
+#include "core/format.h"
 #include "ops/reference/op_checks.h"
 
 namespace nibble::ref {
@@ -21,7 +21,7 @@ Status check_concat(const BoundOp& op) {
   for (int32_t i = 1; i < op.num_inputs; ++i) {
     const TensorView& t = op.inputs[i];
     char role[24];
-    std::snprintf(role, sizeof(role), "input %d", i);
+    format(role, sizeof(role), "input %d", i);  // not snprintf: keeps libc printf out of freestanding builds
     NIBBLE_RETURN_IF_ERROR(check_tensor(op, t, role, first.rank, first.rank));
     for (int32_t d = 0; d < first.rank; ++d) {
       if (d != axis && t.dims[d] != first.dims[d]) {

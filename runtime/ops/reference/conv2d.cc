@@ -24,7 +24,13 @@ namespace nibble::ref {
 namespace {
 
 constexpr int64_t kOcBlock = 16;
+#if NIBBLE_FREESTANDING
+// Bare-metal / RTOS threads have stacks of a few KiB. Chunking changes no
+// result (see above), only how often weights are repacked.
+constexpr int64_t kPackRows = 32;  // 32 * 16 floats = 2 KiB of stack
+#else
 constexpr int64_t kPackRows = 512;  // 512 * 16 floats = 32 KiB of stack
+#endif
 
 // kOcBlock independent float accumulators; madd does acc[j] += x * w[j]
 // for each j, exactly as the scalar loop would. With GCC/Clang it uses

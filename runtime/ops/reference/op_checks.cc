@@ -2,9 +2,9 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 
 #include "core/checked_math.h"
+#include "core/format.h"
 
 namespace nibble::ref {
 
@@ -14,7 +14,7 @@ DimsText format_dims(const int64_t* dims, int32_t rank) {
   size_t used = 0;
   const size_t cap = sizeof(out.text);
   auto put = [&](const char* fmt, long long v) {
-    int n = std::snprintf(out.text + used, cap - used, fmt, v);
+    int n = format(out.text + used, cap - used, fmt, v);  // %lld: see core/format.h
     if (n > 0) used += static_cast<size_t>(n);
     if (used >= cap) used = cap - 1;
   };
