@@ -11,6 +11,9 @@ packages=(
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
+  # cross builds: ARM64 (tested under qemu-user) and bare-metal Cortex-M7
+  g++-aarch64-linux-gnu qemu-user
+  gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
 )
 
 missing=()

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Every test, from a fresh clone: install what is needed, then
 #   1. release build (GCC): the whole suite;
-#   2. ASan + UBSan build (clang-14): the whole suite again.
+#   2. ASan + UBSan build (clang-14): the whole suite again;
+#   3. freestanding Cortex-M7 build (arm-none-eabi), its demo run on QEMU's
+#      mps2-an500 board;
+#   4. aarch64 cross build, the whole suite under qemu-aarch64 with
+#      -cpu cortex-a72 and -cpu max.
 # Benchmarks and long fuzzing runs are not part of this.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,3 +23,9 @@ echo "== ASan + UBSan build and tests"
 cmake --preset asan
 cmake --build --preset asan -j "$jobs"
 ctest --preset asan -j "$jobs"
+
+echo "== freestanding Cortex-M7 build"
+bash tests/run_freestanding.sh
+
+echo "== aarch64 cross build, tests under QEMU"
+bash tests/run_arm64.sh
