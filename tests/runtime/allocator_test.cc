@@ -14,69 +14,13 @@
 
 #include "nibble/arena_allocator.h"
 #include "nibble/nibble.h"
+#include "support/heap_counter.h"
 #include "nibble/nibble.hpp"
 #include "test_model_builder.h"
 
-// Heap interposition as in tests/e2e/zero_allocation_test.cc: this binary
-// counts every malloc-family call while armed. Off under sanitizers, which
-// own malloc.
-#if defined(__SANITIZE_ADDRESS__)
-#define NIBBLE_TEST_HOOKS_MALLOC 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
-#define NIBBLE_TEST_HOOKS_MALLOC 0
-#endif
-#endif
-#ifndef NIBBLE_TEST_HOOKS_MALLOC
-#define NIBBLE_TEST_HOOKS_MALLOC 1
-#endif
-
-namespace {
-std::atomic<bool> g_armed{false};
-std::atomic<long> g_heap_calls{0};
-[[maybe_unused]] inline void count() {
-  if (g_armed.load(std::memory_order_relaxed)) g_heap_calls.fetch_add(1, std::memory_order_relaxed);
-}
-}  // namespace
-
-#if NIBBLE_TEST_HOOKS_MALLOC
-extern "C" {
-void* __libc_malloc(size_t);
-void* __libc_calloc(size_t, size_t);
-void* __libc_realloc(void*, size_t);
-void* __libc_memalign(size_t, size_t);
-void __libc_free(void*);
-
-void* malloc(size_t n) {
-  count();
-  return __libc_malloc(n);
-}
-void* calloc(size_t n, size_t size) {
-  count();
-  return __libc_calloc(n, size);
-}
-void* realloc(void* p, size_t n) {
-  count();
-  return __libc_realloc(p, n);
-}
-void* aligned_alloc(size_t alignment, size_t n) {
-  count();
-  return __libc_memalign(alignment, n);
-}
-void* memalign(size_t alignment, size_t n) {
-  count();
-  return __libc_memalign(alignment, n);
-}
-int posix_memalign(void** out, size_t alignment, size_t n) {
-  count();
-  void* p = __libc_memalign(alignment, n);
-  if (p == nullptr) return ENOMEM;
-  *out = p;
-  return 0;
-}
-void free(void* p) { __libc_free(p); }
-}
-#endif
+// The C heap is counted while armed (support/heap_counter.h).
+using nibble::testing::g_heap_armed;
+using nibble::testing::g_heap_calls;
 
 namespace nibble {
 namespace {
@@ -144,9 +88,9 @@ TEST(Allocator, ModelAndSessionRunFromAFixedBufferWithoutTheHeap) {
   alignas(64) static uint8_t buffer[64 * 1024];
   ArenaAllocator arena(buffer, sizeof(buffer));
   g_heap_calls = 0;
-  g_armed = true;
+  g_heap_armed = true;
   const Status status = load_and_run(image, arena.allocator(), arena.allocator());
-  g_armed = false;
+  g_heap_armed = false;
   ASSERT_TRUE(status.is_ok()) << status.message();
   if (NIBBLE_TEST_HOOKS_MALLOC) {
     EXPECT_EQ(g_heap_calls.load(), 0) << "nibble used the C heap";
