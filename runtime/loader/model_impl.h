@@ -23,7 +23,10 @@ struct TensorDesc {
   int64_t dims[kMaxRank];
   uint64_t numel;
   uint64_t bytes;
-  const float* constant_data;  // into the data region; null for activations
+  // Into the data region; null for activations. For an encoded constant
+  // (packed != null) the start of its segment, read only by decoders.
+  const float* constant_data;
+  const codec::PackedWeights* packed;  // encoded constants only
   uint64_t arena_offset;       // activations only
 };
 
@@ -46,6 +49,9 @@ struct Model::Impl {
 
   uint32_t num_tensors = 0;
   TensorDesc* tensors = nullptr;
+  uint32_t num_packed = 0;
+  codec::PackedWeights* packed = nullptr;  // one per encoded constant
+  float* derived_tables = nullptr;         // code tables files leave out
   uint32_t num_ops = 0;
   OpDesc* ops = nullptr;
   uint32_t num_inputs = 0;

@@ -7,6 +7,7 @@
 
 #include "core/allocation.h"
 #include "core/checked_math.h"
+#include "loader/codec_verifier.h"
 #include "loader/file_layout.h"
 #include "loader/model_impl.h"
 #include "loader/op_parser.h"
@@ -98,6 +99,24 @@ Status verify_tensors(Model::Impl* impl) {
   impl->num_tensors = n;
   const auto* segments = impl->root->segments();
   const uint32_t num_segments = segments == nullptr ? 0 : segments->size();
+  uint32_t encoded = 0;
+  uint64_t table_floats = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    encoded += is_encoded(tensors->Get(i)) ? 1 : 0;
+    table_floats += derived_table_floats(tensors->Get(i));  // <= 2^20 tensors x 512
+  }
+  if (encoded > 0) {
+    impl->packed = allocate_array<codec::PackedWeights>(impl->allocator, encoded);
+    if (impl->packed == nullptr) return NIBBLE_ERROR(kOutOfMemory, "no memory for %u codec descriptors", encoded);
+  }
+  if (table_floats > 0) {
+    impl->derived_tables = allocate_array<float>(impl->allocator, static_cast<size_t>(table_floats));
+    if (impl->derived_tables == nullptr) {
+      return NIBBLE_ERROR(kOutOfMemory, "no memory for %llu code table entries",
+                          static_cast<unsigned long long>(table_floats));
+    }
+  }
+  uint64_t tables_used = 0;
 
   for (uint32_t i = 0; i < n; ++i) {
     const fb::Tensor* t = tensors->Get(i);
@@ -120,16 +139,26 @@ Status verify_tensors(Model::Impl* impl) {
       return NIBBLE_ERROR(kUnsupported, "tensor %u '%s': element type %d is not supported by this runtime", i,
                           d.name, static_cast<int>(t->type()));
     }
-    if (t->codec_type() != fb::Codec::NONE && t->codec_type() != fb::Codec::RawCodec) {
-      return NIBBLE_ERROR(kUnsupported, "tensor %u '%s': codec %d is not supported by this runtime", i, d.name,
-                          static_cast<int>(t->codec_type()));
-    }
     const int32_t segment = t->segment();
     if (segment < -1 || segment >= static_cast<int64_t>(num_segments)) {
       return NIBBLE_ERROR(kOutOfRange, "tensor %u '%s': segment %d out of range (%u segments)", i, d.name, segment,
                           num_segments);
     }
-    if (segment >= 0) {
+    if (is_encoded(t)) {
+      if (segment < 0) {
+        return NIBBLE_ERROR(kMalformed, "tensor %u '%s' has a codec but no segment (only constants are encoded)", i,
+                            d.name);
+      }
+      const fb::Segment* s = segments->Get(static_cast<uint32_t>(segment));
+      codec::PackedWeights* w = &impl->packed[impl->num_packed];
+      float* table = derived_table_floats(t) > 0 ? impl->derived_tables + tables_used : nullptr;
+      tables_used += derived_table_floats(t);
+      NIBBLE_RETURN_IF_ERROR(verify_encoded_tensor(t, i, d, impl->data_region + s->offset(), s->size(), table, w));
+      ++impl->num_packed;
+      d.packed = w;
+      d.constant_data = reinterpret_cast<const float*>(impl->data_region + s->offset());
+      impl->weight_bytes += s->size();
+    } else if (segment >= 0) {
       const fb::Segment* s = segments->Get(static_cast<uint32_t>(segment));
       if (s->size() != d.bytes) {
         return NIBBLE_ERROR(kMalformed, "tensor %u '%s': segment %d holds %llu bytes, shape needs %llu", i, d.name,
@@ -291,7 +320,12 @@ void destroy_model_tables(Model::Impl* impl) {
   free_array(impl->allocator, impl->outputs);
   free_array(impl->allocator, impl->inputs);
   free_array(impl->allocator, impl->ops);
+  free_array(impl->allocator, impl->derived_tables);
+  free_array(impl->allocator, impl->packed);
   free_array(impl->allocator, impl->tensors);
+  impl->packed = nullptr;
+  impl->derived_tables = nullptr;
+  impl->num_packed = 0;
   impl->tensors = nullptr;
   impl->ops = nullptr;
   impl->inputs = nullptr;

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 
+#include "codec/packed_weights.h"
 #include "nibble/status.h"
 
 namespace nibble {
@@ -20,7 +21,10 @@ constexpr int kMaxOpInputs = 16;  // Concat may have many inputs
 constexpr int kMaxOpOutputs = 1;
 
 struct TensorView {
+  // Float elements; for an encoded constant (packed != null), the start of
+  // its segment, which only the codec decoders read.
   float* data = nullptr;
+  const codec::PackedWeights* packed = nullptr;
   int32_t rank = 0;
   int64_t dims[kMaxRank] = {0};
 
@@ -141,7 +145,8 @@ struct OpParams {
 // One op, bound: what every implementation receives. Input/output views
 // point into the arena or into the model's constant data; their shapes are
 // final. For CONV2D the inputs are {x, weights, bias?}; for LINEAR
-// {x[M,K], weights[N,K], bias[N]?}; other ops use only activations.
+// {x[M,K], weights[N,K], bias[N]?}; other ops use only activations. Only
+// the weights of CONV2D and LINEAR may be encoded (TensorView::packed).
 struct BoundOp {
   const char* name;  // for error messages; never null
   OpParams params;

@@ -13,6 +13,7 @@ TensorView tensor_view(const Model::Impl& model, int32_t index, uint8_t* arena) 
   // constant is safe; TensorView has one pointer type for both.
   v.data = d.constant_data != nullptr ? const_cast<float*>(d.constant_data)
                                       : reinterpret_cast<float*>(arena + d.arena_offset);
+  v.packed = d.packed;
   return v;
 }
 

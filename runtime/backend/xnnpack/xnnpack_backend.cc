@@ -86,6 +86,10 @@ Status initialize() {
 
 bool supports(const BoundOp& op) {
   if (op.num_outputs != 1) return false;
+  // Encoded (quantized) weights run on nibble's own decoding kernels.
+  for (int32_t k = 0; k < op.num_inputs; ++k) {
+    if (op.inputs[k].packed != nullptr) return false;
+  }
   switch (op.params.code) {
     case OpCode::kConv2d: return supports_conv2d(op);
     case OpCode::kLinear: return supports_linear(op);

@@ -6,6 +6,10 @@
 // where g = oc / Og and taps that fall into the padding are skipped; then
 // clamped. Each output is accumulated in float in exactly that order.
 //
+// Encoded (quantized) weights are decoded while they are repacked, one
+// chunk at a time (WeightRows::read), so the op never holds more than the
+// 32 KiB pack buffer of decoded weights.
+//
 // Speed: the weights of up to kOcBlock = 16 output channels are repacked
 // into a small stack buffer as [r][j] (r = reduction index (ky,kx,ic), j =
 // output channel in the block), so the innermost loop updates 16
@@ -17,6 +21,7 @@
 // instead, in the same order.
 #include <cstring>
 
+#include "codec/decode_range.h"
 #include "ops/reference/op_checks.h"
 
 namespace nibble::ref {
@@ -102,10 +107,27 @@ void store_acc(const AccBlock& acc, bool last_chunk, const Activation& act, floa
   }
 }
 
+// packed[(r - r0) * kOcBlock + j] = w[row0 + j, r] for r in [r0, r1);
+// lanes j >= nb are 0.
+void pack_weights(const WeightRows& w, int64_t row0, int64_t nb, int64_t r0, int64_t r1, float* packed) {
+  if (w.packed == nullptr) {
+    for (int64_t r = r0; r < r1; ++r) {
+      float* dst = packed + (r - r0) * kOcBlock;
+      for (int64_t j = 0; j < kOcBlock; ++j) dst[j] = j < nb ? w.f32[(row0 + j) * w.cols + r] : 0.0f;
+    }
+    return;
+  }
+  float row[kPackRows];
+  for (int64_t j = 0; j < kOcBlock; ++j) {
+    if (j < nb) codec::decode_range(*w.packed, row0 + j, r0, r1 - r0, row);
+    for (int64_t r = r0; r < r1; ++r) packed[(r - r0) * kOcBlock + j] = j < nb ? row[r - r0] : 0.0f;
+  }
+}
+
 // Depthwise case (one input and one output channel per group): blocks of
 // kOcBlock neighbouring channels, whose inputs are contiguous in NHWC. Same
 // summation order per output: bias, then the taps in (ky, kx) order.
-void depthwise_nhwc(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* out,
+void depthwise_nhwc(const ConvGeometry& g, const float* x, const WeightRows& w, const float* bias, float* out,
                     const Activation& act, float* packed) {
   const int64_t channels = g.in_c;
   const int64_t taps = g.kernel_h * g.kernel_w;
@@ -113,10 +135,7 @@ void depthwise_nhwc(const ConvGeometry& g, const float* x, const float* w, const
     const int64_t nb = channels - c0 < kOcBlock ? channels - c0 : kOcBlock;
     for (int64_t r0 = 0; r0 < taps; r0 += kPackRows) {
       const int64_t r1 = taps - r0 < kPackRows ? taps : r0 + kPackRows;
-      for (int64_t r = r0; r < r1; ++r) {
-        float* dst = packed + (r - r0) * kOcBlock;
-        for (int64_t j = 0; j < kOcBlock; ++j) dst[j] = j < nb ? w[(c0 + j) * taps + r] : 0.0f;
-      }
+      pack_weights(w, c0, nb, r0, r1, packed);
       const int64_t ky0 = r0 / g.kernel_w;
       const int64_t kx0 = r0 % g.kernel_w;
       for (int64_t n = 0; n < g.batch; ++n) {
@@ -157,7 +176,7 @@ void depthwise_nhwc(const ConvGeometry& g, const float* x, const float* w, const
 
 }  // namespace
 
-void conv2d_nhwc(const ConvGeometry& g, const float* x, const float* w, const float* bias,
+void conv2d_nhwc(const ConvGeometry& g, const float* x, const WeightRows& w, const float* bias,
                  float* out, const Activation& act) {
   const int64_t cg = g.in_c / g.groups;   // input channels per group
   const int64_t og = g.out_c / g.groups;  // output channels per group
@@ -177,11 +196,7 @@ void conv2d_nhwc(const ConvGeometry& g, const float* x, const float* w, const fl
         const bool first_chunk = r0 == 0;
         const bool last_chunk = r1 == reduction;
 
-        // packed[(r - r0) * kOcBlock + j] = w[oc0 + j, r]; unused lanes 0.
-        for (int64_t r = r0; r < r1; ++r) {
-          float* dst = packed + (r - r0) * kOcBlock;
-          for (int64_t j = 0; j < kOcBlock; ++j) dst[j] = j < nb ? w[(oc0 + j) * reduction + r] : 0.0f;
-        }
+        pack_weights(w, oc0, nb, r0, r1, packed);
         // Position of r0 in (ky, kx, ic).
         const int64_t ky0 = r0 / (g.kernel_w * cg);
         const int64_t kx0 = (r0 / cg) % g.kernel_w;
@@ -294,8 +309,8 @@ void run_conv2d(const BoundOp& op) {
   g.pad_top = p.window.pad_top;
   g.pad_left = p.window.pad_left;
   g.groups = p.groups;
-  conv2d_nhwc(g, x.data, w.data, op.num_inputs == 3 ? op.inputs[2].data : nullptr, out.data,
-              p.activation);
+  const WeightRows rows{w.data, w.packed, w.numel() / w.dims[0]};
+  conv2d_nhwc(g, x.data, rows, op.num_inputs == 3 ? op.inputs[2].data : nullptr, out.data, p.activation);
 }
 
 }  // namespace nibble::ref

@@ -50,7 +50,8 @@ void run_linear(const BoundOp& op) {
   g.pad_top = 0;
   g.pad_left = 0;
   g.groups = 1;
-  conv2d_nhwc(g, x.data, w.data, op.num_inputs == 3 ? op.inputs[2].data : nullptr, op.outputs[0].data,
+  const WeightRows rows{w.data, w.packed, w.dims[1]};
+  conv2d_nhwc(g, x.data, rows, op.num_inputs == 3 ? op.inputs[2].data : nullptr, op.outputs[0].data,
               op.params.linear.activation);
 }
 

@@ -93,7 +93,15 @@ struct ConvGeometry {
   int64_t pad_top, pad_left;
   int64_t groups;
 };
-void conv2d_nhwc(const ConvGeometry& g, const float* x, const float* w, const float* bias,
+// Weights as rows (output channels) of `cols` values: plain floats, or
+// encoded (packed non-null) and decoded chunk by chunk.
+struct WeightRows {
+  const float* f32;
+  const codec::PackedWeights* packed;
+  int64_t cols;
+};
+
+void conv2d_nhwc(const ConvGeometry& g, const float* x, const WeightRows& w, const float* bias,
                  float* out, const Activation& act);
 
 // Per-op checks (arity and op-specific; the dispatcher adds the overlap

@@ -13,6 +13,16 @@ Status check_op(const BoundOp& op) {
   if (op.num_inputs < 1 || op.num_inputs > kMaxOpInputs) {
     return NIBBLE_OP_ERROR(kMalformed, "has %d inputs, expected 1 to %d", op.num_inputs, kMaxOpInputs);
   }
+  // Encoded constants are decoded only by the ops that know how: the
+  // weights of CONV2D and LINEAR.
+  for (int32_t k = 0; k < op.num_inputs; ++k) {
+    if (op.inputs[k].packed == nullptr) continue;
+    const bool is_weight = k == 1 && (op.params.code == OpCode::kConv2d || op.params.code == OpCode::kLinear);
+    if (!is_weight) {
+      return NIBBLE_OP_ERROR(kUnsupported, "input %d is an encoded (quantized) tensor; only CONV2D/LINEAR weights may be",
+                             k);
+    }
+  }
   // In-place (output == input, same size) is safe only for the
   // elementwise ops; Reshape copies with memmove.
   bool allow_in_place = false;
