@@ -7,6 +7,7 @@
 #include "codec/encode.h"
 #include "codec/ggml_blocks.h"
 #include "codec/half.h"
+#include "codec/scale_storage.h"
 #include "codec/packed_weights.h"
 
 namespace nibble::codec {
@@ -27,8 +28,7 @@ float load_f32(const uint8_t* p) {
 
 float stored_scale(const PackedWeights& w, uint64_t index) {
   const uint8_t* scales = w.data + w.segment.scales_offset;
-  if (w.layout.scale_type == ScaleType::kF16) return f16_to_f32(load_u16(scales + 2 * index));
-  return load_f32(scales + 4 * index);
+  return load_scale(scales + scale_size(w.layout.scale_type) * index, w.layout.scale_type);
 }
 
 // kInt: the zero point of scale `index`.

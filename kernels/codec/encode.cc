@@ -10,6 +10,7 @@
 #include "codec/bitpack.h"
 #include "codec/ggml_blocks.h"
 #include "codec/half.h"
+#include "codec/scale_storage.h"
 #include "codec/packed_weights.h"
 
 namespace nibble::codec {
@@ -92,17 +93,12 @@ class CodeWriter {
 // finite and positive once stored, or a zero point is out of range.
 bool write_scales(const WeightLayout& l, const SegmentLayout& seg, const EncodeParams& params, uint8_t* segment) {
   if (params.scales == nullptr) return false;
-  const bool f16 = l.scale_type == ScaleType::kF16;
+  const uint32_t size = scale_size(l.scale_type);
   for (uint64_t i = 0; i < seg.num_scales; ++i) {
     const float scale = params.scales[i];
-    const uint16_t half = f32_to_f16(scale);
-    const float stored = f16 ? f16_to_f32(half) : scale;
-    if (!std::isfinite(stored) || !(stored > 0.0f)) return false;
-    if (f16) {
-      store_u16(segment + seg.scales_offset + 2 * i, half);
-    } else {
-      store_f32(segment + seg.scales_offset + 4 * i, scale);
-    }
+    const float stored = stored_scale_value(scale, l.scale_type);
+    if (!std::isfinite(scale) || !std::isfinite(stored) || !(stored > 0.0f)) return false;
+    store_scale(scale, l.scale_type, segment + seg.scales_offset + size * i);
   }
   if (seg.zero_points_bytes > 0) {
     if (params.zero_points == nullptr) return false;

@@ -1,6 +1,7 @@
 #include "codec/weight_layout.h"
 
 #include "codec/bitpack.h"
+#include "codec/scale_storage.h"
 
 namespace nibble::codec {
 
@@ -88,7 +89,7 @@ bool compute_segment_layout(const WeightLayout& l, SegmentLayout* out, const cha
         default:
           return fail(why, "unknown scale granularity");
       }
-      if (l.scale_type != ScaleType::kF32 && l.scale_type != ScaleType::kF16) return fail(why, "unknown scale type");
+      if (scale_size(l.scale_type) == 0) return fail(why, "unknown scale type");
       break;
     }
     default:
@@ -97,8 +98,8 @@ bool compute_segment_layout(const WeightLayout& l, SegmentLayout* out, const cha
   if (!mul_u64(rows, s.row_bytes, &s.codes_bytes)) return fail(why, "code bytes overflow");
   uint64_t end = s.codes_bytes;
   if (s.num_scales > 0) {
-    const uint64_t scale_size = l.scale_type == ScaleType::kF16 ? 2 : 4;
-    if (!align_part(end, &s.scales_offset) || !mul_u64(s.num_scales, scale_size, &s.scales_bytes) ||
+    const uint64_t bytes_per_scale = scale_size(l.scale_type);
+    if (!align_part(end, &s.scales_offset) || !mul_u64(s.num_scales, bytes_per_scale, &s.scales_bytes) ||
         !add_u64(s.scales_offset, s.scales_bytes, &end)) {
       return fail(why, "scale bytes overflow");
     }

@@ -5,7 +5,7 @@
 //
 // Segment = [codes][pad to 64][scales][pad to 64][zero points]
 //   codes        rows * row_bytes
-//   scales       num_scales f32 or f16 (IntCodec, TableCodec)
+//   scales       num_scales f32, f16 or e8 (IntCodec, TableCodec)
 //   zero points  num_scales u8 (asymmetric IntCodec only)
 // The layout is fully determined by the fields below, so the verifier
 // checks a segment's size for equality.
@@ -29,7 +29,8 @@ enum class Format : uint8_t {
 };
 
 enum class Granularity : uint8_t { kTensor = 0, kChannel = 1, kGroup = 2 };
-enum class ScaleType : uint8_t { kF32 = 0, kF16 = 1 };
+// kE8: one byte c, scale = 2^((c - 128) / 8) (codec/scale_storage.h).
+enum class ScaleType : uint8_t { kF32 = 0, kF16 = 1, kE8 = 2 };
 enum class TableKind : uint8_t { kPqnt = 0, kLsq = 1, kLog2 = 2, kLut = 3 };
 
 constexpr int kGgmlBlock = 32;      // weights per ggml block

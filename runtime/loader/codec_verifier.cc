@@ -4,6 +4,7 @@
 
 #include "codec/code_tables.h"
 #include "codec/half.h"
+#include "codec/scale_storage.h"
 #include "loader/model_impl.h"
 
 namespace nibble {
@@ -54,7 +55,7 @@ Status layout_of(const fb::Tensor* t, uint32_t i, const char* name, codec::Weigh
         return NIBBLE_ERROR(kMalformed, "tensor %u '%s': unknown scale granularity %d", i, name,
                             static_cast<int>(granularity));
       }
-      if (scale_type != fb::ScaleType::F32 && scale_type != fb::ScaleType::F16) {
+      if (scale_type != fb::ScaleType::F32 && scale_type != fb::ScaleType::F16 && scale_type != fb::ScaleType::E8) {
         return NIBBLE_ERROR(kMalformed, "tensor %u '%s': unknown scale type %d", i, name, static_cast<int>(scale_type));
       }
       l->format = is_int ? codec::Format::kInt : codec::Format::kTable;
@@ -105,9 +106,9 @@ Status check_block_scales(const codec::PackedWeights& w, uint32_t i, const char*
 
 Status check_scales(const codec::PackedWeights& w, uint32_t i, const char* name) {
   const codec::SegmentLayout& s = w.segment;
-  const uint64_t size = w.layout.scale_type == codec::ScaleType::kF16 ? 2 : 4;
+  const uint64_t size = codec::scale_size(w.layout.scale_type);
   for (uint64_t k = 0; k < s.num_scales; ++k) {
-    const float scale = read_scale(w.data + s.scales_offset + k * size, w.layout.scale_type);
+    const float scale = codec::load_scale(w.data + s.scales_offset + k * size, w.layout.scale_type);
     if (!finite(scale) || !(scale > 0.0f)) {
       return NIBBLE_ERROR(kMalformed, "tensor %u '%s': scale %llu is %g (scales must be finite and positive)", i, name,
                           static_cast<unsigned long long>(k), static_cast<double>(scale));
