@@ -3,10 +3,13 @@
 // write.
 #include "converter/convert.h"
 
+#include <chrono>
 #include <sstream>
 
 #include "converter/onnx/onnx_importer.h"
 #include "converter/passes/passes.h"
+#include "converter/quant/activation_stats.h"
+#include "converter/quant/quantize_pass.h"
 #include "converter/util/file_util.h"
 #include "converter/util/sha256.h"
 #include "converter/writer/model_writer.h"
@@ -33,12 +36,45 @@ ConvertReport run(const std::string& onnx_path, const std::string& out_path, con
   assign_nhwc_layout(g, report);
   simplify_layout_ops(g);
 
+  const auto quant_start = std::chrono::steady_clock::now();
+  quant::ActivationStats stats;
+  if (!options.calib_file.empty()) {
+    quant::CalibrationData data;
+    data.path = options.calib_file;
+    data.max_samples = options.calib_samples;
+    data.method = quant::parse_calib_spec(options.activation_calib);
+    // GPTQ needs each layer's input second moments (cols^2 each): only then.
+    for (const std::string& rule : options.codecs) {
+      if (rule.find("gptq") != std::string::npos) data.input_moments = true;
+    }
+    stats = quant::collect_activation_stats(g, data);
+    report.calibration_samples = stats.samples;
+  }
+  quant::QuantizationPolicy policy;
+  policy.codec_rules = options.codecs;
+  policy.keep = options.keep;
+  policy.target_bpw = options.target_bpw;
+  report.quantization = quant::quantize_graph(g, policy, options.calib_file.empty() ? nullptr : &stats);
+  report.quantization.model_name = base_name(onnx_path);
+  report.quantization_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - quant_start).count();
+
   FileMetadata meta;
   meta.source_file = base_name(onnx_path);
   meta.source_sha256 = sha256_hex(bytes);
   meta.converter_options = options.command_line;
   meta.entries = {{"onnx_opset", std::to_string(m.opset)}, {"onnx_producer", m.producer}};
+  if (!report.quantization.layers.empty()) {
+    meta.entries.push_back({"quantization_report", quant::layer_report_json(report.quantization)});
+  }
+  if (report.calibration_samples > 0) {
+    meta.entries.push_back({"activation_ranges", quant::activation_ranges_json(g, stats)});
+    meta.entries.push_back({"calibration_samples", std::to_string(report.calibration_samples)});
+  }
   const WrittenModel written = build_model_file(g, meta);
+  if (!options.report_html.empty() && !report.quantization.layers.empty()) {
+    write_file_atomic(options.report_html, quant::render_html_report(report.quantization, options.command_line));
+  }
   write_file_atomic(out_path, written.bytes);
 
   report.ops_out = static_cast<int>(g.nodes.size());
@@ -82,6 +118,11 @@ std::string format_report(const ConvertReport& r) {
   for (const auto& s : r.outputs) os << "output: " << s << "\n";
   os << "weight bytes: " << r.weight_bytes << ", arena bytes: " << r.arena_bytes << ", file bytes: " << r.file_bytes
      << "\n";
+  if (!r.quantization.layers.empty()) {
+    if (r.calibration_samples > 0) os << "calibration samples: " << r.calibration_samples << "\n";
+    os << quant::format_layer_table(r.quantization);
+    os << "quantization time: " << r.quantization_seconds << " s\n";
+  }
   return os.str();
 }
 

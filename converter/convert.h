@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "converter/quant/layer_report.h"
+
 namespace nibble::convert {
 
 // Every failure of the converter: a one-line message that names the file
@@ -24,6 +26,21 @@ struct ConvertOptions {
   std::map<std::string, std::string> bind_inputs;
   // Stored in the file's metadata.converter_options.
   std::string command_line;
+
+  // Weight quantization (docs/CODECS.md). codecs: "SPEC" for every
+  // CONV2D/LINEAR weight, "GLOB=SPEC" for the layers whose name matches
+  // (later rules win); keep: comma-separated globs kept in f32;
+  // target_bpw > 0: per-layer widths chosen to meet that budget.
+  std::vector<std::string> codecs;
+  std::vector<std::string> keep;
+  double target_bpw = 0;
+  // Calibration samples (.f32 raw inputs or CIFAR-10 .bin records): the
+  // activation statistics lut weighting and activation ranges use.
+  std::string calib_file;
+  int calib_samples = 64;
+  std::string activation_calib = "minmax";
+  // Writes the per-layer error report as a self-contained HTML page.
+  std::string report_html;
 };
 
 struct ConvertReport {
@@ -41,6 +58,10 @@ struct ConvertReport {
   uint64_t file_bytes = 0;
   std::vector<std::string> inputs;   // "name [d0,d1,..]" (ONNX order)
   std::vector<std::string> outputs;
+  // Per-layer codec, size and error (empty if nothing was quantized).
+  quant::ModelReport quantization;
+  int calibration_samples = 0;
+  double quantization_seconds = 0;
 };
 
 // Converts onnx_path to out_path (written atomically: out_path either is the

@@ -1,11 +1,13 @@
 #include "converter/inspect/model_inspector.h"
 
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <limits>
 #include <sstream>
 #include <vector>
 
+#include "codec/weight_layout.h"
 #include "converter/convert.h"
 #include "converter/util/file_util.h"
 #include "loader/file_layout.h"
@@ -109,6 +111,87 @@ std::string options_string(const fb::Operator& op) {
   return s;
 }
 
+const char* granularity_name(fb::Granularity g, uint32_t group) {
+  static thread_local char buf[32];
+  switch (g) {
+    case fb::Granularity::TENSOR: return "per-tensor";
+    case fb::Granularity::CHANNEL: return "per-channel";
+    case fb::Granularity::GROUP: std::snprintf(buf, sizeof buf, "group=%u", group); return buf;
+  }
+  return "?";
+}
+
+const char* scale_name(fb::ScaleType t) {
+  switch (t) {
+    case fb::ScaleType::F32: return " f32 scales";
+    case fb::ScaleType::F16: return " f16 scales";
+    case fb::ScaleType::E8: return " e8 scales";
+  }
+  return " unknown scales";
+}
+
+// "lut 4-bit group=32 f16 scales" and the like.
+std::string codec_description(const fb::Tensor& t) {
+  std::ostringstream os;
+  switch (t.codec_type()) {
+    case fb::Codec::NONE:
+    case fb::Codec::RawCodec: return "f32";
+    case fb::Codec::HalfCodec: return t.codec_as_HalfCodec()->format() == fb::HalfFormat::F16 ? "f16" : "bf16";
+    case fb::Codec::BlockCodec: {
+      std::string name = fb::EnumNameBlockFormat(t.codec_as_BlockCodec()->format());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return name.empty() ? "block(?)" : name;
+    }
+    case fb::Codec::IntCodec: {
+      const auto* c = t.codec_as_IntCodec();
+      os << (c->symmetric() ? "int" : "affine") << " " << +c->bits() << "-bit "
+         << granularity_name(c->granularity(), c->group_size()) << scale_name(c->scale_type());
+      return os.str();
+    }
+    case fb::Codec::TableCodec: {
+      const auto* c = t.codec_as_TableCodec();
+      std::string kind = fb::EnumNameTableKind(c->kind());
+      for (char& ch : kind) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      os << kind << " " << +c->bits() << "-bit " << granularity_name(c->granularity(), c->group_size())
+         << scale_name(c->scale_type());
+      if (c->kind() == fb::TableKind::PQNT) os << " p=" << c->parameter();
+      if (c->kind() == fb::TableKind::LOG2) os << " r=" << c->parameter();
+      return os.str();
+    }
+  }
+  return "unknown";
+}
+
+// Bits per weight: the stored bytes (codes, scales, zero points, table)
+// over the element count, without the 64-byte alignment padding.
+double bits_per_weight(const fb::Tensor& t, uint64_t segment_bytes) {
+  uint64_t numel = 1;
+  if (t.shape()) {
+    for (int64_t d : *t.shape()) numel *= d > 0 ? static_cast<uint64_t>(d) : 0;
+  }
+  if (numel == 0) return 0;
+  uint64_t bytes = segment_bytes;
+  if (t.codec_type() == fb::Codec::TableCodec || t.codec_type() == fb::Codec::IntCodec) {
+    const bool is_int = t.codec_type() == fb::Codec::IntCodec;
+    codec::WeightLayout l;
+    l.format = is_int ? codec::Format::kInt : codec::Format::kTable;
+    l.bits = is_int ? t.codec_as_IntCodec()->bits() : t.codec_as_TableCodec()->bits();
+    l.symmetric = is_int ? t.codec_as_IntCodec()->symmetric() : true;
+    l.granularity = static_cast<codec::Granularity>(is_int ? t.codec_as_IntCodec()->granularity()
+                                                           : t.codec_as_TableCodec()->granularity());
+    l.group_size = is_int ? t.codec_as_IntCodec()->group_size() : t.codec_as_TableCodec()->group_size();
+    l.scale_type = static_cast<codec::ScaleType>(is_int ? t.codec_as_IntCodec()->scale_type()
+                                                        : t.codec_as_TableCodec()->scale_type());
+    l.rows = t.shape() && t.shape()->size() > 0 ? t.shape()->Get(0) : 1;
+    l.cols = l.rows > 0 ? static_cast<int64_t>(numel / static_cast<uint64_t>(l.rows)) : 0;
+    codec::SegmentLayout seg;
+    const uint64_t table_bytes =
+        !is_int && t.codec_as_TableCodec()->table() ? t.codec_as_TableCodec()->table()->size() * 4 : 0;
+    if (codec::compute_segment_layout(l, &seg, nullptr)) return codec::bits_per_weight(l, seg, table_bytes);
+  }
+  return 8.0 * static_cast<double>(bytes) / static_cast<double>(numel);
+}
+
 }  // namespace
 
 Inspection inspect_model_file(const std::string& path) {
@@ -200,16 +283,36 @@ Inspection inspect_model_file(const std::string& path) {
     std::string ins, outs;
     for (uint32_t j = 0; op->inputs() && j < op->inputs()->size(); ++j) ins += (j ? ", " : "") + tensor_label(op->inputs()->Get(j));
     for (uint32_t j = 0; op->outputs() && j < op->outputs()->size(); ++j) outs += (j ? ", " : "") + tensor_label(op->outputs()->Get(j));
-    const std::string opts = options_string(*op);
+    std::string opts = options_string(*op);
+    // Each layer's weight codec, so a mixed per-layer policy is visible.
+    std::string weight_codec;
+    double weight_bpw = 0;
+    if ((op->opcode() == fb::OpCode::CONV2D || op->opcode() == fb::OpCode::LINEAR) && op->inputs() &&
+        op->inputs()->size() > 1) {
+      const int32_t w = op->inputs()->Get(1);
+      const fb::Tensor* wt = w >= 0 && static_cast<uint32_t>(w) < num_tensors ? tensors->Get(w) : nullptr;
+      if (wt != nullptr && wt->segment() >= 0 && static_cast<uint32_t>(wt->segment()) < num_segments) {
+        weight_codec = codec_description(*wt);
+        weight_bpw = bits_per_weight(*wt, segments->Get(wt->segment())->size());
+        char buf[48];
+        std::snprintf(buf, sizeof buf, " (%.3f bits/weight)", weight_bpw);
+        opts += (opts.empty() ? "" : " ") + std::string("weights=") + weight_codec + buf;
+      }
+    }
     text << "  #" << k << " " << type << " '" << str(op->name()) << "' " << ins << " -> " << outs
          << (opts.empty() ? "" : "  " + opts) << "\n";
     json << (k ? "," : "") << "{\"type\":\"" << type << "\",\"name\":" << json_string(str(op->name()))
          << ",\"inputs\":" << list(op->inputs()) << ",\"outputs\":" << list(op->outputs())
-         << ",\"options\":" << json_string(opts) << "}";
+         << ",\"options\":" << json_string(opts);
+    if (!weight_codec.empty()) {
+      json << ",\"weight_codec\":" << json_string(weight_codec) << ",\"weight_bits_per_weight\":" << weight_bpw;
+    }
+    json << "}";
   }
   json << "]";
   text << "constants:\n";
   int constants = 0;
+  std::ostringstream constants_json;
   for (uint32_t t = 0; t < num_tensors; ++t) {
     const fb::Tensor* x = tensors->Get(t);
     if (x->segment() < 0) continue;
@@ -217,9 +320,14 @@ Inspection inspect_model_file(const std::string& path) {
       throw Error(path + ": malformed (tensor " + std::to_string(t) + " names segment " + std::to_string(x->segment()) + ")");
     }
     const fb::Segment* seg = segments->Get(x->segment());
-    const char* codec = fb::EnumNameCodec(x->codec_type());
-    text << "  " << str(x->name()) << " " << list(x->shape()) << " " << fb::EnumNameElementType(x->type()) << " "
-         << (*codec ? codec : "UNKNOWN") << " " << seg->size() << " bytes @" << seg->offset() << "\n";
+    char bpw[32];
+    std::snprintf(bpw, sizeof bpw, "%.3f", bits_per_weight(*x, seg->size()));
+    const std::string codec = codec_description(*x);
+    text << "  " << str(x->name()) << " " << list(x->shape()) << " " << codec << ", " << bpw << " bits/weight, "
+         << seg->size() << " bytes @" << seg->offset() << "\n";
+    constants_json << (constants ? "," : "") << "{\"name\":" << json_string(str(x->name()))
+                   << ",\"shape\":" << list(x->shape()) << ",\"codec\":" << json_string(codec)
+                   << ",\"bits_per_weight\":" << bpw << ",\"bytes\":" << seg->size() << "}";
     ++constants;
   }
   json << ",\"op_counts\":{";
@@ -228,7 +336,8 @@ Inspection inspect_model_file(const std::string& path) {
     json << (first ? "" : ",") << json_string(name) << ":" << count;
     first = false;
   }
-  json << "},\"num_tensors\":" << num_tensors << ",\"num_constants\":" << constants
+  json << "},\"constants\":[" << constants_json.str() << "]";
+  json << ",\"num_tensors\":" << num_tensors << ",\"num_constants\":" << constants
        << ",\"weight_bytes\":" << r.weight_bytes << ",\"data_size\":" << model->data_size()
        << ",\"arena_bytes\":" << r.arena_bytes << "}";
   text << "totals: file bytes " << size << ", weight bytes " << r.weight_bytes << ", data region bytes "

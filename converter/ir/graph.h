@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "converter/ir/encoded_weights.h"
 #include "converter/ir/tensor_data.h"
 #include "schema/nibble_generated.h"
 
@@ -23,6 +24,9 @@ struct Value {
   Shape shape;
   // Non-null for constants.
   std::shared_ptr<const TensorData> data;
+  // Set by quantization: how the constant is stored in the file (null:
+  // raw float32).
+  std::shared_ptr<const EncodedWeights> encoded;
   bool nhwc = false;
   // Shape ONNX shape inference found (-1 for unknown dims), if any; checked
   // against our own static shapes.

@@ -1,5 +1,6 @@
 // nibble-convert MODEL.onnx -o OUT.nbl [--input-shape NAME=D0,D1,..]
-//                [--bind NAME=FILE.pb] [--quiet]
+//                [--bind NAME=FILE.pb] [--codec SPEC|GLOB=SPEC].. [--keep GLOBS]
+//                [--target-bpw B] [--calib FILE] [--report FILE.html] [--quiet]
 // Exit codes: 0 converted, 1 conversion failed, 2 usage error.
 #include <cstdio>
 #include <cstdlib>
@@ -21,6 +22,24 @@ constexpr const char* kUsage =
     "                              dynamic dims not given default to 1\n"
     "  --bind NAME=FILE.pb         make a graph input the constant in a serialized\n"
     "                              TensorProto file (repeatable)\n"
+    "\n"
+    "weight quantization (docs/CODECS.md):\n"
+    "  --codec SPEC                codec of every Conv/Linear weight: f32 f16 bf16\n"
+    "                              q8_0 q4_0 q4_1 q5_0 q5_1 int8 int4 int:B affine:B\n"
+    "                              pqnt:B lsq:B log2:B lut:B, options as ,key=value\n"
+    "                              (e.g. lut:4,group=32  pqnt:4,p=auto  affine:4,group=64)\n"
+    "  --codec 'GLOB=SPEC'         codec of the layers whose name matches (repeatable;\n"
+    "                              later rules win), e.g. 'layer3.*=lsq:7'\n"
+    "  --keep GLOB[,GLOB..]        layers kept in f32, e.g. 'conv1,linear'\n"
+    "  --target-bpw B              choose each layer's width in the --codec family\n"
+    "                              to meet B bits per weight (greedy, SNR gain per bit)\n"
+    "  --calib FILE                calibration inputs: .f32 raw float32 samples or\n"
+    "                              CIFAR-10 .bin records; lut weighs weight errors by\n"
+    "                              the activations, ranges go to the metadata\n"
+    "  --calib-samples N           samples used from FILE (default 64)\n"
+    "  --activation-calib METHOD   minmax percentile[:Q] entropy meanstd[:K] aciq mse\n"
+    "  --report FILE.html          per-layer error report with an SNR chart\n"
+    "\n"
     "  -q, --quiet                 print nothing on success\n"
     "  -h, --help                  show this help\n";
 
@@ -93,6 +112,31 @@ int main(int argc, char** argv) {
       } else if (arg == "--bind") {
         const auto [name, file] = split_assignment(arg, value(), false);
         options.bind_inputs[name] = file;
+      } else if (arg == "--codec") {
+        options.codecs.push_back(value());
+      } else if (arg == "--keep") {
+        options.keep.push_back(value());
+      } else if (arg == "--target-bpw") {
+        const std::string v = value();
+        char* end = nullptr;
+        options.target_bpw = std::strtod(v.c_str(), &end);
+        if (v.empty() || *end != '\0' || !(options.target_bpw >= 1.0 && options.target_bpw <= 32.0)) {
+          throw UsageError{"--target-bpw needs a number of bits per weight in [1, 32], got '" + v + "'"};
+        }
+      } else if (arg == "--calib") {
+        options.calib_file = value();
+      } else if (arg == "--calib-samples") {
+        const std::string v = value();
+        char* end = nullptr;
+        const long n = std::strtol(v.c_str(), &end, 10);
+        if (v.empty() || *end != '\0' || n < 1 || n > 100000) {
+          throw UsageError{"--calib-samples needs a count in 1..100000, got '" + v + "'"};
+        }
+        options.calib_samples = static_cast<int>(n);
+      } else if (arg == "--activation-calib") {
+        options.activation_calib = value();
+      } else if (arg == "--report") {
+        options.report_html = value();
       } else if (!arg.empty() && arg[0] == '-') {
         throw UsageError{"unknown option '" + arg + "'"};
       } else if (model.empty()) {
@@ -103,6 +147,9 @@ int main(int argc, char** argv) {
     }
     if (model.empty()) throw UsageError{"no model given"};
     if (output.empty()) throw UsageError{"no output given (-o OUT.nbl)"};
+    if (!options.report_html.empty() && options.codecs.empty() && options.keep.empty() && options.target_bpw <= 0) {
+      throw UsageError{"--report describes quantization: give --codec (or --keep / --target-bpw) too"};
+    }
   } catch (const UsageError& e) {
     std::cerr << "nibble-convert: " << e.message << " (see nibble-convert --help)\n";
     return 2;

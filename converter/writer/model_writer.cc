@@ -106,6 +106,46 @@ flatbuffers::Offset<void> build_options(flatbuffers::FlatBufferBuilder& b, const
   throw Error("internal error: unknown opcode");
 }
 
+flatbuffers::Offset<void> build_codec(flatbuffers::FlatBufferBuilder& b, const EncodedWeights& e, fb::Codec* type) {
+  const codec::WeightLayout& l = e.layout;
+  const auto granularity = static_cast<fb::Granularity>(l.granularity);
+  const auto scale_type = static_cast<fb::ScaleType>(l.scale_type);
+  const auto group_size = static_cast<uint32_t>(l.granularity == codec::Granularity::kGroup ? l.group_size : 0);
+  switch (l.format) {
+    case codec::Format::kF32:
+      *type = fb::Codec::RawCodec;
+      return fb::CreateRawCodec(b).Union();
+    case codec::Format::kF16:
+    case codec::Format::kBF16:
+      *type = fb::Codec::HalfCodec;
+      return fb::CreateHalfCodec(b, l.format == codec::Format::kF16 ? fb::HalfFormat::F16 : fb::HalfFormat::BF16)
+          .Union();
+    case codec::Format::kQ8_0:
+    case codec::Format::kQ4_0:
+    case codec::Format::kQ4_1:
+    case codec::Format::kQ5_0:
+    case codec::Format::kQ5_1: {
+      // BlockFormat follows Format's order from Q8_0.
+      *type = fb::Codec::BlockCodec;
+      const auto format = static_cast<fb::BlockFormat>(static_cast<int>(l.format) - static_cast<int>(codec::Format::kQ8_0));
+      return fb::CreateBlockCodec(b, format).Union();
+    }
+    case codec::Format::kInt:
+      *type = fb::Codec::IntCodec;
+      return fb::CreateIntCodec(b, static_cast<uint8_t>(l.bits), l.symmetric, granularity, group_size, scale_type)
+          .Union();
+    case codec::Format::kTable:
+      *type = fb::Codec::TableCodec;
+      // pqnt, lsq and log2 tables follow from kind, bits and parameter: the
+      // reader builds them (schema/README.md), so only learned ones are stored.
+      return fb::CreateTableCodecDirect(b, static_cast<fb::TableKind>(e.table_kind), static_cast<uint8_t>(l.bits),
+                                        granularity, group_size, scale_type,
+                                        e.table_kind == codec::TableKind::kLut ? &e.table : nullptr, e.parameter)
+          .Union();
+  }
+  throw Error("internal error: unknown codec format");
+}
+
 }  // namespace
 
 WrittenModel build_model_file(const Graph& g, const FileMetadata& meta) {
@@ -163,8 +203,19 @@ WrittenModel build_model_file(const Graph& g, const FileMetadata& meta) {
       tensors.push_back(fb::CreateTensorDirect(b, v.name.c_str(), &shape, fb::ElementType::F32));
       continue;
     }
-    const std::vector<float>& f = v.data->f;
     data.resize(align_up(data.size(), kSegmentAlignment), '\0');
+    if (v.encoded != nullptr) {
+      const EncodedWeights& e = *v.encoded;
+      segments.push_back(fb::CreateSegment(b, data.size(), e.bytes.size()));
+      data.append(reinterpret_cast<const char*>(e.bytes.data()), e.bytes.size());
+      result.weight_bytes += e.bytes.size();
+      fb::Codec type = fb::Codec::NONE;
+      const auto codec = build_codec(b, e, &type);
+      tensors.push_back(fb::CreateTensorDirect(b, v.name.c_str(), &shape, fb::ElementType::F32, type, codec,
+                                               static_cast<int32_t>(segments.size() - 1)));
+      continue;
+    }
+    const std::vector<float>& f = v.data->f;
     segments.push_back(fb::CreateSegment(b, data.size(), f.size() * 4));
     data.append(reinterpret_cast<const char*>(f.data()), f.size() * 4);  // little-endian host
     result.weight_bytes += f.size() * 4;

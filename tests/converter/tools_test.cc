@@ -38,7 +38,7 @@ TEST(Tools, ConvertSucceedsAndPrintsAReport) {
   EXPECT_NE(last.find("\"weight_bytes\":1076136"), std::string::npos) << last;
   EXPECT_NE(last.find("\"producer\":\"nibble-convert\""), std::string::npos) << last;
   EXPECT_NE(i.out.find("CONV2D '/conv1/Conv'"), std::string::npos);
-  EXPECT_NE(i.out.find("onnx::Conv_254 [16,3,3,3] F32 RawCodec 1728 bytes"), std::string::npos);
+  EXPECT_NE(i.out.find("onnx::Conv_254 [16,3,3,3] f32, 32.000 bits/weight, 1728 bytes"), std::string::npos);
 }
 
 TEST(Tools, ConvertErrorsAreOneLineWithExitCode1) {
