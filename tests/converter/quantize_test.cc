@@ -8,6 +8,7 @@
 #include "converter/convert.h"
 #include "converter/quant/codec_spec.h"
 #include "converter/quant/layer_names.h"
+#include "nibble/nibble.hpp"
 #include "gtest/gtest.h"
 #include "tests/converter/test_util.h"
 
@@ -114,6 +115,15 @@ TEST(Policy, OverridesByGlobAndKeepsLayersInF32) {
       EXPECT_LE(l.bits_per_weight, 5.0);
     }
   }
+
+  // The mixed file loads and runs (its accuracy is codec_golden_test's job).
+  Result<Model> model = Model::load_file(dir.file("mixed.nbl").c_str());
+  ASSERT_TRUE(model.is_ok()) << model.status().message();
+  Result<Session> session = Session::create(model.value());
+  ASSERT_TRUE(session.is_ok()) << session.status().message();
+  for (size_t i = 0; i < model->input(0).numel; ++i) session->input_data(0)[i] = 0.01f * static_cast<float>(i % 97);
+  ASSERT_TRUE(session->run().is_ok());
+  for (size_t c = 0; c < 10; ++c) EXPECT_TRUE(std::isfinite(session->output_data(0)[c]));
 
   // nibble-inspect shows each layer's codec and bits per weight.
   const auto i = run_command({kInspect, dir.file("mixed.nbl")}, dir);

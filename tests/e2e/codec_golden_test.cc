@@ -149,11 +149,13 @@ TEST_P(CodecGolden, ReportAndAccuracy) {
   }
   const double top1 = 100.0 * static_cast<double>(correct) / static_cast<double>(n);
   const double agreement = 100.0 * static_cast<double>(agree) / static_cast<double>(n);
-  std::printf("[ figures  ] %-14s %6.3f bpw  %9llu bytes  SNR %6.2f dB  top-1 %6.2f%%  agreement %6.2f%%  "
-              "first 500 %5.1f%%  (%zu images)\n",
+  char first500[32] = "";
+  if (n >= 500) std::snprintf(first500, sizeof first500, "  first 500 %5.1f%%", correct_first500 / 5.0);
+  std::printf("[ figures  ] %-14s %6.3f bpw  %9llu bytes  SNR %6.2f dB  top-1 %6.2f%%  agreement %6.2f%%%s  (%zu images)\n",
               c.spec, report.quantization.bits_per_weight(), static_cast<unsigned long long>(report.file_bytes), snr,
-              top1, agreement, n >= 500 ? correct_first500 / 5.0 : 0.0, n);
-  EXPECT_GE(agreement, c.min_agreement);
+              top1, agreement, first500, n);
+  // A subset's agreement moves more (one image is 1% of 100): 5% slack.
+  EXPECT_GE(agreement, n == 1000 ? c.min_agreement : c.min_agreement - 5.0);
   if (n == 1000) {
     EXPECT_GE(top1, c.min_top1);
   }
