@@ -85,7 +85,7 @@ phase "ctest -cpu cortex-a72 (whole suite)"
 ctest --preset aarch64-cortex-a72 -j "$jobs"
 phase_done
 
-phase "ctest -cpu max (whole suite)"
+phase "ctest -cpu max (whole suite but the codec golden test)"
 ctest --preset aarch64-max -j "$jobs"
 phase_done
 
