@@ -9,7 +9,7 @@
 #
 # Both are built from the objects of the existing static libraries, which
 # stay as they are for the in-tree users (tools, tests, examples). The
-# install rules put the three public headers, both libraries, the tools,
+# install rules put the public headers, both libraries, the tools,
 # a relocatable CMake package `nibble` (nibble::nibble, nibble::nibble_static)
 # and a relocatable pkg-config file nibble.pc under the prefix.
 #
@@ -27,6 +27,7 @@ set(NIBBLE_PUBLIC_HEADERS
   ${PROJECT_SOURCE_DIR}/runtime/include/nibble/arena_allocator.h
   ${PROJECT_SOURCE_DIR}/runtime/include/nibble/nibble.h
   ${PROJECT_SOURCE_DIR}/runtime/include/nibble/nibble.hpp
+  ${PROJECT_SOURCE_DIR}/runtime/include/nibble/quant.h
   ${PROJECT_SOURCE_DIR}/runtime/include/nibble/status.h)
 
 # ------------------------------------------- what the runtime is made of

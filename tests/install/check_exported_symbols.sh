@@ -8,8 +8,8 @@
 # The public entry points the headers declare must all be there.
 #
 # With INCLUDE_DIR (runtime/include), the exported nibble_* functions are
-# also checked against the NIBBLE_API declarations of nibble/nibble.h, in
-# both directions.
+# also checked against the NIBBLE_API declarations of the C headers
+# (nibble/nibble.h, nibble/quant.h), in both directions.
 #
 # usage: check_exported_symbols.sh path/to/libnibble.so [INCLUDE_DIR]
 set -euo pipefail
@@ -44,7 +44,9 @@ for want in nibble_status_string nibble_cpu_description nibble_model_load_buffer
             'nibble::Model::from_buffer(' 'nibble::Model::load_file(' 'nibble::Model::~Model()' \
             'nibble::Session::create(' 'nibble::Session::run()' 'nibble::Session::~Session()' \
             'nibble::Status::error(' 'nibble::status_code_name(' 'nibble::backend_name(' \
-            'nibble::cpu_description('; do
+            'nibble::cpu_description(' \
+            nibble_quant_context_create nibble_quant_context_destroy nibble_quantize_f32 nibble_dequantize_f32 \
+            nibble_quant_params_f32; do
   if ! grep -qF -- " $want" <<<"$symbols"; then
     echo "FAIL: $lib does not export $want"
     status=1
@@ -52,16 +54,19 @@ for want in nibble_status_string nibble_cpu_description nibble_model_load_buffer
 done
 
 if [ -n "$include_dir" ]; then
-  declared=$(grep -oE 'NIBBLE_API[^(]*[^a-z0-9_(](nibble_[a-z0-9_]+) *\(' "$include_dir/nibble/nibble.h" |
+  c_headers=("$include_dir/nibble/nibble.h" "$include_dir/nibble/quant.h")
+  declared=$(cat "${c_headers[@]}" | grep -oE 'NIBBLE_API[^(]*[^a-z0-9_(](nibble_[a-z0-9_]+) *\(' |
     grep -oE 'nibble_[a-z0-9_]+ *\($' | tr -d ' (' | sort -u)
   exported=$(sed -nE 's/^[TW] (nibble_[a-z0-9_]+)$/\1/p' <<<"$symbols" | sort -u)
-  [ -n "$declared" ] || { echo "FAIL: no NIBBLE_API function found in $include_dir/nibble/nibble.h"; status=1; }
+  for header in "${c_headers[@]}"; do
+    grep -q 'NIBBLE_API' "$header" || { echo "FAIL: no NIBBLE_API function found in $header"; status=1; }
+  done
   for name in $(comm -23 <(echo "$declared") <(echo "$exported")); do
-    echo "FAIL: nibble.h declares $name, $lib does not export it"
+    echo "FAIL: the C headers declare $name, $lib does not export it"
     status=1
   done
   for name in $(comm -13 <(echo "$declared") <(echo "$exported")); do
-    echo "FAIL: $lib exports $name, which nibble.h does not declare"
+    echo "FAIL: $lib exports $name, which no C header (nibble.h, quant.h) declares"
     status=1
   done
 fi

@@ -15,6 +15,9 @@ allowed=(
   # kernels/cpu/cpu_features.cc: the CPU-feature table, filled once
   # (thread-safe static initialisation) and read-only afterwards.
   '^(guard variable for )?nibble::cpu_features\(\)::features$'
+  # kernels/quant/kernel_dispatch.cc: the quantization kernel table,
+  # chosen once from the CPU features and NIBBLE_QUANT_ISA, the same way.
+  '^(guard variable for )?nibble::quant::default_kernels\(\)::selected$'
   # runtime/backend/xnnpack/xnnpack_backend.cc: xnn_initialize()'s result,
   # computed once the same way. (XNNPACK's own tables live in libXNNPACK.)
   '^(guard variable for )?nibble::xnnpack::initialize\(\)::status$'

@@ -61,8 +61,8 @@ done
 [ -n "$libdir" ] || fail "no nibble.pc under $prefix"
 
 headers=$(cd "$prefix/include" && find . -type f | sort | tr '\n' ' ')
-[ "$headers" = "./nibble/arena_allocator.h ./nibble/nibble.h ./nibble/nibble.hpp ./nibble/status.h " ] ||
-  fail "installed headers are '$headers', expected exactly nibble/{arena_allocator.h,nibble.h,nibble.hpp,status.h}"
+[ "$headers" = "./nibble/arena_allocator.h ./nibble/nibble.h ./nibble/nibble.hpp ./nibble/quant.h ./nibble/status.h " ] ||
+  fail "installed headers are '$headers', expected exactly nibble/{arena_allocator.h,nibble.h,nibble.hpp,quant.h,status.h}"
 for f in libnibble.so libnibble.a cmake/nibble/nibbleConfig.cmake cmake/nibble/nibbleConfigVersion.cmake \
          cmake/nibble/nibbleTargets.cmake; do
   [ -e "$libdir/$f" ] || fail "not installed: $libdir/$f"
@@ -71,10 +71,12 @@ done
 echo "   headers: $headers"
 
 # The public headers compile on their own, with nothing but the prefix on
-# the include path: nibble.h as strict C99, nibble.hpp as C++17.
-echo '#include <nibble/nibble.h>' >"$tmp/h.c"
-"$cc" -std=c99 -pedantic -Wall -Wextra -Werror -I"$prefix/include" -fsyntax-only "$tmp/h.c" ||
-  fail "nibble/nibble.h does not compile as C99 on its own"
+# the include path: nibble.h and quant.h as strict C99, nibble.hpp as C++17.
+for c_header in nibble.h quant.h; do
+  echo "#include <nibble/$c_header>" >"$tmp/h.c"
+  "$cc" -std=c99 -pedantic -Wall -Wextra -Werror -I"$prefix/include" -fsyntax-only "$tmp/h.c" ||
+    fail "nibble/$c_header does not compile as C99 on its own"
+done
 printf '#include <nibble/nibble.hpp>\n#include <nibble/arena_allocator.h>\n' >"$tmp/h.cc"
 "${CXX:-c++}" -std=c++17 -Wall -Wextra -Werror -I"$prefix/include" -fsyntax-only "$tmp/h.cc" ||
   fail "nibble/nibble.hpp and nibble/arena_allocator.h do not compile as C++17 on their own"
