@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <vector>
 
@@ -154,23 +155,22 @@ std::vector<float> absmax_scales(const WeightMatrix& w, const EncodedWeights& e,
   return scales;
 }
 
-void quantize_pqnt(const WeightMatrix& w, const CodecSpec& s, codec::Rounder* rounder, EncodedWeights* e) {
-  std::vector<float> candidates;
-  if (s.power_auto) {
-    for (int k = 0; k <= 35; ++k) candidates.push_back(0.30f + 0.02f * static_cast<float>(k));
-  } else {
-    candidates.push_back(s.power);
-  }
+// Encodes e once per candidate parameter (pqnt's p, log2's r) and keeps
+// the encoding with the lowest weight MSE. Each trial restarts the
+// stochastic rounder from the same state, so the choice does not depend on
+// the order of the candidates.
+void encode_best_table(const WeightMatrix& w, const CodecSpec& s, codec::Rounder* rounder,
+                       const std::vector<float>& candidates, codec::TableKind kind,
+                       const std::function<std::vector<float>(EncodedWeights&)>& build_table_and_scales,
+                       EncodedWeights* e) {
   double best_error = std::numeric_limits<double>::infinity();
   EncodedWeights best;
-  for (float p : candidates) {
+  for (float parameter : candidates) {
     EncodedWeights trial = *e;
-    trial.table_kind = codec::TableKind::kPqnt;
-    trial.parameter = p;
+    trial.table_kind = kind;
+    trial.parameter = parameter;
     trial.table.resize(size_t{1} << trial.layout.bits);
-    codec::build_pqnt_table(trial.layout.bits, p, trial.table.data());
-    // S = absmax / Q^(1/p): the seed's s = max|t| / Q, mapped to x's domain.
-    const std::vector<float> scales = absmax_scales(w, trial, codec::pqnt_max_level(trial.layout.bits, p));
+    const std::vector<float> scales = build_table_and_scales(trial);
     codec::Rounder trial_rounder = rounder != nullptr ? *rounder : codec::Rounder();
     encode_table(w, s, scales, rounder != nullptr ? &trial_rounder : nullptr, &trial);
     const double error = candidates.size() > 1 ? squared_error(w, trial) : 0.0;
@@ -180,6 +180,20 @@ void quantize_pqnt(const WeightMatrix& w, const CodecSpec& s, codec::Rounder* ro
     }
   }
   *e = std::move(best);
+}
+
+void quantize_pqnt(const WeightMatrix& w, const CodecSpec& s, codec::Rounder* rounder, EncodedWeights* e) {
+  std::vector<float> candidates;
+  if (s.power_auto) {
+    for (int k = 0; k <= 35; ++k) candidates.push_back(0.30f + 0.02f * static_cast<float>(k));
+  } else {
+    candidates.push_back(s.power);
+  }
+  encode_best_table(w, s, rounder, candidates, codec::TableKind::kPqnt, [&](EncodedWeights& trial) {
+    codec::build_pqnt_table(trial.layout.bits, trial.parameter, trial.table.data());
+    // S = absmax / Q^(1/p): the seed's s = max|t| / Q, mapped to x's domain.
+    return absmax_scales(w, trial, codec::pqnt_max_level(trial.layout.bits, trial.parameter));
+  }, e);
 }
 
 void quantize_lsq(const WeightMatrix& w, const CodecSpec& s, codec::Rounder* rounder, EncodedWeights* e) {
@@ -198,24 +212,11 @@ void quantize_log2(const WeightMatrix& w, const CodecSpec& s, codec::Rounder* ro
   } else {
     candidates.assign(std::begin(kLog2Steps), std::end(kLog2Steps));
   }
-  const std::vector<float> scales = absmax_scales(w, *e, 1.0f);
-  double best_error = std::numeric_limits<double>::infinity();
-  EncodedWeights best;
-  for (float r : candidates) {
-    EncodedWeights trial = *e;
-    trial.table_kind = codec::TableKind::kLog2;
-    trial.parameter = r;
-    trial.table.resize(size_t{1} << trial.layout.bits);
-    codec::build_log2_table(trial.layout.bits, r, trial.table.data());
-    codec::Rounder trial_rounder = rounder != nullptr ? *rounder : codec::Rounder();
-    encode_table(w, s, scales, rounder != nullptr ? &trial_rounder : nullptr, &trial);
-    const double error = candidates.size() > 1 ? squared_error(w, trial) : 0.0;
-    if (error < best_error) {
-      best_error = error;
-      best = std::move(trial);
-    }
-  }
-  *e = std::move(best);
+  const std::vector<float> scales = absmax_scales(w, *e, 1.0f);  // the same for every r
+  encode_best_table(w, s, rounder, candidates, codec::TableKind::kLog2, [&](EncodedWeights& trial) {
+    codec::build_log2_table(trial.layout.bits, trial.parameter, trial.table.data());
+    return scales;
+  }, e);
 }
 
 void quantize_lut(const WeightMatrix& w, const CodecSpec& s, EncodedWeights* e) {
