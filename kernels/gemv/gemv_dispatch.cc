@@ -27,11 +27,9 @@ const SimdGemv* simd_table(Isa isa) {
 #endif
 }
 
+#if !NIBBLE_FREESTANDING
 Isa select_isa() {
   constexpr Isa kPreference[] = {Isa::kAvx512, Isa::kAvx2, Isa::kScalar};
-#if NIBBLE_FREESTANDING
-  return Isa::kScalar;  // no environment on bare metal
-#else
   Isa ceiling = Isa::kAvx512;
   const char* forced = std::getenv("NIBBLE_GEMV_ISA");
   if (forced != nullptr && !parse_isa(forced, &ceiling)) ceiling = Isa::kAvx512;
@@ -39,8 +37,8 @@ Isa select_isa() {
     if (static_cast<int>(isa) <= static_cast<int>(ceiling) && isa_available(isa)) return isa;
   }
   return Isa::kScalar;
-#endif
 }
+#endif
 
 ShapeKernel kernel_for(const SimdGemv& table, Shape shape) {
   switch (shape) {
@@ -72,9 +70,13 @@ void run(const SimdGemv* table, const codec::PackedWeights& w, const float* x, c
 bool isa_available(Isa isa) { return isa == Isa::kScalar || simd_table(isa) != nullptr; }
 
 Isa default_isa() {
+#if NIBBLE_FREESTANDING
+  return Isa::kScalar;  // no environment and no guard variables on bare metal
+#else
   // Thread-safe static initialisation: chosen once, read-only afterwards.
   static const Isa selected = select_isa();
   return selected;
+#endif
 }
 
 const char* isa_name(Isa isa) {
@@ -101,8 +103,12 @@ bool has_simd_kernel(const codec::PackedWeights& w) { return make_plan(w).shape 
 
 void gemv(const codec::PackedWeights& w, const float* x, const float* bias, float* y, int64_t row_begin,
           int64_t row_end) {
+#if NIBBLE_FREESTANDING
+  run(nullptr, w, x, bias, y, row_begin, row_end);
+#else
   static const SimdGemv* const table = simd_table(default_isa());
   run(table, w, x, bias, y, row_begin, row_end);
+#endif
 }
 
 bool gemv_on(Isa isa, const codec::PackedWeights& w, const float* x, const float* bias, float* y,
