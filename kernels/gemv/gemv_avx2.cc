@@ -20,6 +20,7 @@
 #include "codec/ggml_blocks.h"
 #include "codec/scale_storage.h"
 #include "gemv/gemv_kernels.h"
+#include "gemv/next_rows_prefetch.h"
 
 namespace nibble::gemv {
 namespace {
@@ -42,6 +43,12 @@ float hsum(__m256 v) {
 
 void init_outputs(const float* bias, float* y, int64_t row_begin, int64_t row_end) {
   for (int64_t r = row_begin; r < row_end; ++r) y[r] = bias != nullptr ? bias[r] : 0.0f;
+}
+
+// How many rows follow the block [r0, r0 + R): what NextRowsPrefetch fetches.
+int next_rows(const codec::PackedWeights& w, int64_t r0, int R) {
+  const int64_t left = w.layout.rows - (r0 + R);
+  return static_cast<int>(left < 0 ? 0 : (left < R ? left : R));
 }
 
 // 32 bytes from p, of which only [0, n) are read (zeros above).
@@ -72,6 +79,7 @@ __m256 code_of_lanes(__m256 lo, __m256 hi, __m256i v) {
 struct Code4Chunk {
   int64_t c0 = 0;
   int64_t blocks = 0;
+  int64_t groups = 0;  // group scales the chunk's columns use (per row)
   alignas(32) float xp[kChunk];
   alignas(32) int32_t rel[kCodeBlocks * 8];
   int32_t first_group[kCodeBlocks];
@@ -89,7 +97,10 @@ void build_code4_chunk(const float* x, int64_t cols, int64_t c0, int64_t group_s
       }
     }
   }
-  if (group_size > 0) block_groups(c0, ch->blocks, 8, group_size, ch->first_group, ch->rel);
+  if (group_size > 0) {
+    block_groups(c0, ch->blocks, 8, group_size, ch->first_group, ch->rel);
+    ch->groups = (c0 + n + group_size - 1) / group_size - c0 / group_size;
+  }
 }
 
 // Scales [index, index + 8) as f32 (those past num_scales are 0).
@@ -154,8 +165,16 @@ void code4_rows(const Code4Args& a, const Code4Chunk& ch, int64_t r0, float* y) 
     acc[r] = _mm256_setzero_ps();
   }
   const int64_t chunk_bytes = static_cast<int64_t>(a.row_bytes) - ch.c0 / 2;
+  const int next = next_rows(*a.w, r0, R);
+  NextRowsPrefetch next_codes(row[0] + R * a.row_bytes, a.row_bytes, min64(chunk_bytes, 32 * ch.blocks), next, ch.blocks);
+  const uint64_t scale_bytes = codec::scale_size(kType);
+  NextRowsPrefetch next_scales(a.scales + ((r0 + R) * a.groups_per_row + (kGroup ? ch.first_group[0] : 0)) * scale_bytes,
+                               a.groups_per_row * scale_bytes, ch.groups * static_cast<int64_t>(scale_bytes),
+                               kGroup ? next : 0, ch.blocks);
   for (int64_t b = 0; b < ch.blocks; ++b) {
     const int64_t offset = 32 * b;
+    next_codes.step();
+    next_scales.step();
     __m256i v[R];
     __m256 p[R];
     for (int r = 0; r < R; ++r) v[r] = load_32(row[r] + offset, chunk_bytes - offset);
@@ -247,8 +266,11 @@ void int8_rows(const codec::PackedWeights& w, const PlainChunk& ch, int64_t r0, 
   }
   const __m256i zero_point = _mm256_set1_epi32(128);
   const int64_t padded = (ch.n + 7) / 8 * 8;
+  NextRowsPrefetch next(row[0] + R * w.segment.row_bytes, w.segment.row_bytes, padded, next_rows(w, r0, R),
+                        padded / 16);
   int64_t j = 0;
   for (; j + 16 <= padded; j += 16) {
+    next.step();
     const __m256 x0 = _mm256_load_ps(ch.x + j);
     const __m256 x1 = _mm256_load_ps(ch.x + j + 8);
     for (int r = 0; r < R; ++r) {
@@ -298,7 +320,9 @@ void q4_0_rows(const __m256 lo, const __m256 hi, const codec::PackedWeights& w, 
     row[r] = w.data + static_cast<uint64_t>(r0 + r) * w.segment.row_bytes + static_cast<uint64_t>(ch.c0 / 32 * kBytes);
     acc[r] = _mm256_setzero_ps();
   }
+  NextRowsPrefetch next(row[0] + R * w.segment.row_bytes, w.segment.row_bytes, nb * kBytes, next_rows(w, r0, R), nb);
   for (int64_t j = 0; j < nb; ++j) {
+    next.step();
     const float* xb = ch.x + 32 * j;
     for (int r = 0; r < R; ++r) {
       const uint8_t* block = row[r] + j * kBytes;
@@ -326,7 +350,9 @@ void q8_0_rows(const codec::PackedWeights& w, const PlainChunk& ch, int64_t r0, 
     row[r] = w.data + static_cast<uint64_t>(r0 + r) * w.segment.row_bytes + static_cast<uint64_t>(ch.c0 / 32 * kBytes);
     acc[r] = _mm256_setzero_ps();
   }
+  NextRowsPrefetch next(row[0] + R * w.segment.row_bytes, w.segment.row_bytes, nb * kBytes, next_rows(w, r0, R), nb);
   for (int64_t j = 0; j < nb; ++j) {
+    next.step();
     const float* xb = ch.x + 32 * j;
     for (int r = 0; r < R; ++r) {
       const uint8_t* block = row[r] + j * kBytes;
