@@ -8,16 +8,17 @@
 // Per shape (K x N = reduction x outputs) and format:
 //   - one matrix is encoded, then copied into as many 64-byte aligned
 //     segments as it takes to hold at least M MiB (default: the larger of
-//     512 MiB and 8x the L3 size), so every GEMV reads its weights from
+//     512 MiB and 8x the L3 size, from sysfs), so every GEMV reads its weights from
 //     DRAM (the copies are distinct memory; their equal contents do not
 //     matter to a cache);
 //   - a pass runs one GEMV per copy, in order; time per GEMV = pass time /
-//     copies, median (and best) of R passes (default 5) after one warm-up;
+//     copies, median (and best) of R passes (default 7) after one warm-up;
 //   - weight GB/s = segment bytes (codes + scales) / time per GEMV;
 //   - read GB/s: a STREAM-style read (XOR of every 8-byte word, 8
-//     independent chains) of the very same buffer, median of R passes, so
+//     independent chains) of the very same buffer, median of R passes
+//     alternating with the GEMV passes (this VM's bandwidth drifts), so
 //     "% read" is the kernel's share of what one core can stream from
-//     those pages;
+//     those pages at that time;
 //   - XNNPACK: xnn_create_fully_connected_nc_f32 (the 2022 API nibble's
 //     backend uses) for as many operators, each with its own packed copy
 //     of an FP32 matrix, as make M MiB, run one after another on the
@@ -90,7 +91,7 @@ const FormatSpec kFormats[] = {
 
 struct Options {
   bool json = false;
-  int runs = 5;
+  int runs = 7;
   double mib = 0;  // 0: max(512, 8 x L3)
   bool forced = false;
   gemv::Isa isa = gemv::Isa::kScalar;
@@ -153,8 +154,15 @@ bool wanted(const Options& o, const std::string& name) {
   return o.formats.empty() || std::find(o.formats.begin(), o.formats.end(), name) != o.formats.end();
 }
 
-// L3 size in bytes (0 if unknown).
+// L3 size in bytes (0 if unknown): what the kernel reports in sysfs (as
+// lscpu does), else glibc's guess (which this VM inflates tenfold).
 double l3_bytes() {
+  if (FILE* f = std::fopen("/sys/devices/system/cpu/cpu0/cache/index3/size", "r")) {
+    double kib = 0;
+    const bool ok = std::fscanf(f, "%lfK", &kib) == 1;
+    std::fclose(f);
+    if (ok && kib > 0) return kib * 1024;
+  }
 #ifdef _SC_LEVEL3_CACHE_SIZE
   const long v = sysconf(_SC_LEVEL3_CACHE_SIZE);
   if (v > 0) return static_cast<double>(v);
@@ -187,17 +195,28 @@ struct Stats {
   double best_s = 0;
 };
 
-// One warm-up, then `runs` timed calls.
-Stats measure(int runs, const std::function<void()>& pass) {
-  pass();
-  std::vector<double> t;
-  for (int r = 0; r < runs; ++r) {
-    const double t0 = now_seconds();
-    pass();
-    t.push_back(now_seconds() - t0);
-  }
+Stats stats_of(std::vector<double> t) {
   std::sort(t.begin(), t.end());
   return {t[t.size() / 2], t.front()};
+}
+
+// One warm-up of each, then `runs` rounds of (pass a, pass b), so both see
+// the same conditions (this VM's memory bandwidth drifts by 20% or more
+// between runs); returns their times.
+void measure_pair(int runs, const std::function<void()>& a, const std::function<void()>& b, Stats* sa, Stats* sb) {
+  a();
+  b();
+  std::vector<double> ta, tb;
+  for (int r = 0; r < runs; ++r) {
+    double t0 = now_seconds();
+    a();
+    ta.push_back(now_seconds() - t0);
+    t0 = now_seconds();
+    b();
+    tb.push_back(now_seconds() - t0);
+  }
+  *sa = stats_of(ta);
+  *sb = stats_of(tb);
 }
 
 // STREAM-style read: XOR of every 8-byte word, 8 independent chains (the
@@ -328,11 +347,11 @@ bool bench_format(const Options& o, const FormatSpec& f, Shape s, const std::vec
   row->bits_per_weight = 8.0 * row->bytes_per_gemv / static_cast<double>(s.k * s.n);
   row->copies = copies;
   row->total_bytes = static_cast<double>(stride * copies);
-  const Stats pass = measure(o.runs, [&] {
-    for (size_t i = 0; i < copies; ++i) run(mats[i]);
-  });
+  Stats pass;
+  measure_pair(
+      o.runs, [&] { for (size_t i = 0; i < copies; ++i) run(mats[i]); },
+      [&] { read_all(buffer, stride * copies); }, &pass, &row->read);
   row->t = {pass.median_s / copies, pass.best_s / copies};
-  row->read = measure(o.runs, [&] { read_all(buffer, stride * copies); });
   std::free(buffer);
   return true;
 }
@@ -360,14 +379,14 @@ bool bench_xnnpack(const Options& o, Shape s, const std::vector<float>& w, const
   row->bits_per_weight = 8.0 * bytes / static_cast<double>(s.k * s.n);
   row->copies = ops;
   row->total_bytes = bytes * static_cast<double>(ops);
-  const Stats pass = measure(o.runs, [&] {
-    for (size_t i = 0; i < ops; ++i) xnn_run_operator(fc[i], nullptr);
-  });
-  row->t = {pass.median_s / ops, pass.best_s / ops};
   // The read reference for XNNPACK: a buffer of the same total size (its
   // packed weights are private).
   uint8_t* buffer = allocate(static_cast<size_t>(row->total_bytes));
-  row->read = measure(o.runs, [&] { read_all(buffer, static_cast<size_t>(row->total_bytes)); });
+  Stats pass;
+  measure_pair(
+      o.runs, [&] { for (size_t i = 0; i < ops; ++i) xnn_run_operator(fc[i], nullptr); },
+      [&] { read_all(buffer, static_cast<size_t>(row->total_bytes)); }, &pass, &row->read);
+  row->t = {pass.median_s / ops, pass.best_s / ops};
   std::free(buffer);
   for (xnn_operator_t op : fc) xnn_delete_operator(op);
   return true;
