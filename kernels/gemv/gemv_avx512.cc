@@ -20,11 +20,11 @@
 // mask and no interleave. Instead of restoring code order in the weights,
 // x is permuted once per chunk to match: xp[128b + 16k + i] = x[128b + 8i +
 // k] (shared by all rows, so it costs K moves per call instead of
-// interleaves per row). Group scales: the 16 lanes of a block see at most
-// 8 groups; 8 consecutive scales are loaded, decoded, and spread over the
-// lanes with one permute by the block's lane -> group pattern
-// (block_groups). The products of a block are summed per lane first and
-// scaled once: acc += scale * sum_k value_k * x_k.
+// interleaves per row). Group scales: a block (128 codes) sees at most 8
+// groups, a pair of blocks 16; 8 (f16, f32) or 16 (e8: a pair) consecutive
+// scales are loaded and decoded at once and spread over each block's
+// lanes with one permute by its lane -> group pattern (block_groups). The products of a block are summed per
+// lane first and scaled once: acc += scale * sum_k value_k * x_k.
 #if defined(__GNUC__) && !defined(__clang__)
 // GCC 12.2's AVX-512 headers trip -Wuninitialized (GCC bug 105593).
 #pragma GCC diagnostic push
@@ -99,10 +99,10 @@ struct Code4Chunk {
   int64_t groups = 0;  // group scales the chunk's columns use (per row)
   alignas(64) float xp[kChunk];
   alignas(64) int32_t rel[kCodeBlocks * 16];
-  int32_t first_group[kCodeBlocks];
+  int32_t first_group[kCodeBlocks];  // per set of blocks (block_groups)
 };
 
-void build_code4_chunk(const float* x, int64_t cols, int64_t c0, int64_t group_size, Code4Chunk* ch) {
+void build_code4_chunk(const float* x, int64_t cols, int64_t c0, int64_t group_size, int set, Code4Chunk* ch) {
   const int64_t n = min64(kChunk, cols - c0);
   ch->c0 = c0;
   ch->blocks = (n + kCodeBlock - 1) / kCodeBlock;
@@ -115,33 +115,45 @@ void build_code4_chunk(const float* x, int64_t cols, int64_t c0, int64_t group_s
     }
   }
   if (group_size > 0) {
-    block_groups(c0, ch->blocks, 16, group_size, ch->first_group, ch->rel);
+    block_groups(c0, ch->blocks, 16, set, group_size, ch->first_group, ch->rel);
     ch->groups = (c0 + n + group_size - 1) / group_size - c0 / group_size;
   }
 }
 
-// Scales [index, index + 8) of the scales part as f32 in lanes 0..7
-// (lanes past num_scales and 8..15 are 0; never reads past the part).
-template <ScaleType kType>
-__m512 load_8_scales(const uint8_t* scales, uint64_t index, uint64_t num_scales, __m512 e8_fraction) {
+// kN = 8 or 16 scales [index, index + kN) of the scales part as f32, in
+// lanes 0 .. kN-1 (those past num_scales, and lanes kN.. are 0; never reads
+// past the part). A block spans at most 8 groups, a pair of blocks 16, so
+// kN = 16 serves two blocks with one load and one decode.
+template <ScaleType kType, int kN>
+__m512 load_scales(const uint8_t* scales, uint64_t index, uint64_t num_scales, __m512 e8_fraction) {
   const uint64_t left = num_scales - index;
-  const bool all = left >= 8;  // plain loads then (see load_bytes)
-  const __mmask8 m = all ? __mmask8{0xFF} : static_cast<__mmask8>((1u << left) - 1u);
+  const bool all = left >= kN;  // plain loads then (see load_bytes)
+  const __mmask16 m = all ? static_cast<__mmask16>((1u << kN) - 1u) : static_cast<__mmask16>((1u << left) - 1u);
   if (kType == ScaleType::kF32) {
     const float* p = reinterpret_cast<const float*>(scales) + index;
-    return _mm512_castps256_ps512(all ? _mm256_loadu_ps(p) : _mm256_maskz_loadu_ps(m, p));
+    if (kN == 16) return all ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(m, p);
+    return _mm512_castps256_ps512(all ? _mm256_loadu_ps(p) : _mm256_maskz_loadu_ps(static_cast<__mmask8>(m), p));
   } else if (kType == ScaleType::kF16) {
     const uint16_t* p = reinterpret_cast<const uint16_t*>(scales) + index;
-    const __m128i h = all ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)) : _mm_maskz_loadu_epi16(m, p);
+    if (kN == 16) {
+      return _mm512_cvtph_ps(all ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)) : _mm256_maskz_loadu_epi16(m, p));
+    }
+    const __m128i h = all ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)) : _mm_maskz_loadu_epi16(static_cast<__mmask8>(m), p);
     return _mm512_castps256_ps512(_mm256_cvtph_ps(h));
   } else {
     // e8: 2^((c - 128) / 8) = (2^((c % 8) / 8) * 2^-16) * 2^(c / 8): a
-    // permute for the fraction, an integer add into the exponent (exact).
+    // permute for the fraction, an integer add of (c / 8) << 23 =
+    // (c & ~7) << 20 into the exponent (exact).
     const uint8_t* p = scales + index;
-    const __m128i bytes = all ? _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)) : _mm_maskz_loadu_epi8(m, p);
+    __m128i bytes;
+    if (kN == 16) {
+      bytes = all ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)) : _mm_maskz_loadu_epi8(m, p);
+    } else {
+      bytes = all ? _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)) : _mm_maskz_loadu_epi8(m, p);
+    }
     const __m512i c = _mm512_cvtepu8_epi32(bytes);
     const __m512 fraction = _mm512_permutexvar_ps(c, e8_fraction);
-    const __m512i exponent = _mm512_slli_epi32(_mm512_srli_epi32(c, 3), 23);
+    const __m512i exponent = _mm512_slli_epi32(_mm512_and_si512(c, _mm512_set1_epi32(0xF8)), 20);
     return _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(fraction), exponent));
   }
 }
@@ -157,9 +169,36 @@ struct Code4Args {
   const codec::PackedWeights* w;
 };
 
-// Rows [r0, r0 + R), one chunk, group scales.
+// One block of rows [r0, r0 + R) with group scales: s[r] holds the scales
+// of the block's set (load_scales).
+template <int R>
+[[gnu::always_inline]] inline void code4_group_block(const Code4Args& a, const Code4Chunk& ch, int64_t b,
+                                                     const uint8_t* const* row, int64_t chunk_bytes,
+                                                     const __m512* s, __m512* acc) {
+  const int64_t offset = 64 * b;
+  const float* xb = ch.xp + kCodeBlock * b;
+  __m512i v[R];
+  __m512 p[R];
+  for (int r = 0; r < R; ++r) v[r] = load_bytes(row[r] + offset, chunk_bytes - offset);
+  const __m512 x0 = _mm512_load_ps(xb);
+  for (int r = 0; r < R; ++r) p[r] = _mm512_mul_ps(_mm512_permutexvar_ps(v[r], a.values), x0);
+  for (int k = 1; k < 8; ++k) {
+    const __m512 xk = _mm512_load_ps(xb + 16 * k);
+    for (int r = 0; r < R; ++r) {
+      const __m512 t = _mm512_permutexvar_ps(_mm512_srli_epi32(v[r], static_cast<unsigned>(4 * k)), a.values);
+      p[r] = _mm512_fmadd_ps(t, xk, p[r]);
+    }
+  }
+  const __m512i rel = _mm512_load_si512(ch.rel + 16 * b);
+  for (int r = 0; r < R; ++r) acc[r] = _mm512_fmadd_ps(p[r], _mm512_permutexvar_ps(rel, s[r]), acc[r]);
+}
+
+// Rows [r0, r0 + R), one chunk, group scales, one load of scales per set
+// of kSet blocks (Code4Chunk::kSet; 2 for e8, whose decode costs 4 ops, 1
+// for f16/f32, which measured faster per block).
 template <int R, ScaleType kType>
 void code4_group_rows(const Code4Args& a, const Code4Chunk& ch, int64_t r0, float* y) {
+  constexpr int kSet = kType == ScaleType::kE8 ? 2 : 1;
   const uint8_t* row[R];
   __m512 acc[R];
   for (int r = 0; r < R; ++r) {
@@ -168,34 +207,22 @@ void code4_group_rows(const Code4Args& a, const Code4Chunk& ch, int64_t r0, floa
   }
   const int64_t chunk_bytes = static_cast<int64_t>(a.row_bytes) - ch.c0 / 2;  // bytes from the chunk on
   const int next = next_rows(*a.w, r0, R);
-  NextRowsPrefetch next_codes(row[0] + R * a.row_bytes, a.row_bytes, min64(chunk_bytes, 64 * ch.blocks), next, ch.blocks);
+  const int64_t sets = (ch.blocks + kSet - 1) / kSet;
+  NextRowsPrefetch next_codes(row[0] + R * a.row_bytes, a.row_bytes, min64(chunk_bytes, 64 * ch.blocks), next, sets);
   const uint64_t scale_bytes = codec::scale_size(kType);
   NextRowsPrefetch next_scales(a.scales + ((r0 + R) * a.groups_per_row + ch.first_group[0]) * scale_bytes,
                                a.groups_per_row * scale_bytes, ch.groups * static_cast<int64_t>(scale_bytes), next,
-                               ch.blocks);
-  for (int64_t b = 0; b < ch.blocks; ++b) {
-    const int64_t offset = 64 * b;
-    const float* xb = ch.xp + kCodeBlock * b;
+                               sets);
+  for (int64_t b = 0; b < ch.blocks; b += kSet) {
     next_codes.step();
     next_scales.step();
-    __m512i v[R];
-    __m512 p[R];
-    for (int r = 0; r < R; ++r) v[r] = load_bytes(row[r] + offset, chunk_bytes - offset);
-    const __m512 x0 = _mm512_load_ps(xb);
-    for (int r = 0; r < R; ++r) p[r] = _mm512_mul_ps(_mm512_permutexvar_ps(v[r], a.values), x0);
-    for (int k = 1; k < 8; ++k) {
-      const __m512 xk = _mm512_load_ps(xb + 16 * k);
-      for (int r = 0; r < R; ++r) {
-        const __m512 t = _mm512_permutexvar_ps(_mm512_srli_epi32(v[r], static_cast<unsigned>(4 * k)), a.values);
-        p[r] = _mm512_fmadd_ps(t, xk, p[r]);
-      }
-    }
-    const __m512i rel = _mm512_load_si512(ch.rel + 16 * b);
+    __m512 s[R];
     for (int r = 0; r < R; ++r) {
-      const uint64_t index = static_cast<uint64_t>(r0 + r) * a.groups_per_row + static_cast<uint64_t>(ch.first_group[b]);
-      const __m512 s8 = load_8_scales<kType>(a.scales, index, a.num_scales, a.e8_fraction);
-      acc[r] = _mm512_fmadd_ps(p[r], _mm512_permutexvar_ps(rel, s8), acc[r]);
+      const uint64_t index = static_cast<uint64_t>(r0 + r) * a.groups_per_row + static_cast<uint64_t>(ch.first_group[b / kSet]);
+      s[r] = load_scales<kType, 8 * kSet>(a.scales, index, a.num_scales, a.e8_fraction);
     }
+    code4_group_block<R>(a, ch, b, row, chunk_bytes, s, acc);
+    if (kSet == 2 && b + 1 < ch.blocks) code4_group_block<R>(a, ch, b + 1, row, chunk_bytes, s, acc);
   }
   for (int r = 0; r < R; ++r) y[r0 + r] += hsum(acc[r]);
 }
@@ -264,7 +291,8 @@ void code4_kernel(const Plan& plan, const codec::PackedWeights& w, const float* 
   Code4Chunk ch;
   const int64_t cols = w.layout.cols;
   for (int64_t c0 = 0; c0 < cols; c0 += kChunk) {
-    build_code4_chunk(x, cols, c0, plan.group_scales ? plan.group_size : 0, &ch);
+    build_code4_chunk(x, cols, c0, plan.group_scales ? plan.group_size : 0,
+                      w.layout.scale_type == ScaleType::kE8 ? 2 : 1, &ch);
     int64_t r = row_begin;
     for (; r + kRows <= row_end; r += kRows) code4_rows<kRows>(plan, a, ch, r, y);
     switch (row_end - r) {
@@ -355,7 +383,8 @@ void int8_kernel(const Plan&, const codec::PackedWeights& w, const float* x, con
 
 // The fp16 d of ggml blocks, converted for a block row: vpermt2w picks the
 // d words out of 128 bytes (8 Q4_0 or 4 Q8_0 blocks) and vcvtph2ps
-// converts them, instead of a scalar conversion per block.
+// converts them, instead of a scalar conversion per block. Writes up to 8
+// floats past d[n - 1].
 template <int kBlockBytes>
 void load_block_scales(const uint8_t* blocks, int64_t n, float* d) {
   constexpr int kPerStep = 126 / kBlockBytes + 1;  // blocks whose d lies in the first 128 bytes
@@ -368,9 +397,7 @@ void load_block_scales(const uint8_t* blocks, int64_t n, float* d) {
     const __m512i lo = load_bytes(p, bytes);
     const __m512i hi = bytes > 64 ? load_bytes(p + 64, bytes - 64) : _mm512_setzero_si512();
     const __m128i h = _mm512_castsi512_si128(_mm512_permutex2var_epi16(lo, idx, hi));
-    alignas(32) float f[8];
-    _mm256_store_ps(f, _mm256_cvtph_ps(h));
-    for (int k = 0; k < kPerStep && j + k < n; ++k) d[j + k] = f[k];
+    _mm256_storeu_ps(d + j, _mm256_cvtph_ps(h));  // 8 floats: d has 8 of slack
   }
 }
 
@@ -384,7 +411,7 @@ void q4_0_rows(const __m512 values, const codec::PackedWeights& w, const PlainCh
   constexpr int kBytes = 18;
   const int64_t nb = (ch.n + 31) / 32;
   const uint8_t* row[R];
-  alignas(64) float d[R][kGgmlBlocks];
+  alignas(64) float d[R][kGgmlBlocks + 8];
   __m512 acc[R];
   for (int r = 0; r < R; ++r) {
     row[r] = w.data + static_cast<uint64_t>(r0 + r) * w.segment.row_bytes + static_cast<uint64_t>(ch.c0 / 32 * kBytes);
@@ -411,7 +438,7 @@ void q8_0_rows(const codec::PackedWeights& w, const PlainChunk& ch, int64_t r0, 
   constexpr int kBytes = 34;
   const int64_t nb = (ch.n + 31) / 32;
   const uint8_t* row[R];
-  alignas(64) float d[R][kGgmlBlocks];
+  alignas(64) float d[R][kGgmlBlocks + 8];
   __m512 acc[R];
   for (int r = 0; r < R; ++r) {
     row[r] = w.data + static_cast<uint64_t>(r0 + r) * w.segment.row_bytes + static_cast<uint64_t>(ch.c0 / 32 * kBytes);

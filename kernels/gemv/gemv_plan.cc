@@ -57,11 +57,13 @@ void e8_fraction_table(float table[16]) {
 
 namespace nibble::gemv {
 
-void block_groups(int64_t c0, int64_t blocks, int lanes, int64_t group_size, int32_t* first_group, int32_t* rel) {
+void block_groups(int64_t c0, int64_t blocks, int lanes, int set, int64_t group_size, int32_t* first_group,
+                  int32_t* rel) {
   for (int64_t b = 0; b < blocks; ++b) {
     const int64_t start = c0 + b * 8 * lanes;
-    const int64_t first = start / group_size;
-    first_group[b] = static_cast<int32_t>(first);
+    const int64_t set_start = c0 + b / set * set * 8 * lanes;
+    const int64_t first = set_start / group_size;
+    if (b % set == 0) first_group[b / set] = static_cast<int32_t>(first);
     for (int i = 0; i < lanes; ++i) rel[b * lanes + i] = static_cast<int32_t>((start + 8 * i) / group_size - first);
   }
 }

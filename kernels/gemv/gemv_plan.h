@@ -55,10 +55,12 @@ namespace nibble::gemv {
 // Group geometry of 4-bit codes for a SIMD block of `lanes` lanes of 8
 // codes each (a lane never straddles a group: group sizes are multiples
 // of 16). Block b of a chunk starting at column c0 covers columns
-// c0 + b * 8 * lanes + [0, 8 * lanes); lane i of it uses the scale
-// first_group[b] + rel[b * lanes + i] of its row, rel in 0..7 (a block
-// spans at most 8 groups). Fills `blocks` entries of first_group and
-// blocks * lanes of rel.
-void block_groups(int64_t c0, int64_t blocks, int lanes, int64_t group_size, int32_t* first_group, int32_t* rel);
+// c0 + b * 8 * lanes + [0, 8 * lanes). Blocks go in sets of `set` (the
+// blocks that share one load of scales): lane i of block b uses the scale
+// first_group[b / set] + rel[b * lanes + i] of its row. A block spans at
+// most 8 groups, so rel < 8 * set. Fills ceil(blocks / set) entries of
+// first_group and blocks * lanes of rel.
+void block_groups(int64_t c0, int64_t blocks, int lanes, int set, int64_t group_size, int32_t* first_group,
+                  int32_t* rel);
 
 }  // namespace nibble::gemv
