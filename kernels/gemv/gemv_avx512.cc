@@ -79,8 +79,8 @@ int next_rows(const codec::PackedWeights& w, int64_t r0, int R) {
 __mmask64 first_bytes(int64_t n) { return n >= 64 ? ~__mmask64{0} : (__mmask64{1} << n) - 1; }
 
 // Bytes [0, n) of p (n <= 64), zeros above; never reads past p + n.
-// Masked loads only for tails: a masked load that misses the cache is
-// much slower on Zen 4 than a plain one (measured: 3x on int8 rows).
+// Masked loads only for tails: loops call this with n >= 64 except at a
+// row's end, and a plain load needs no mask register.
 __m512i load_bytes(const uint8_t* p, int64_t n) {
   return n >= 64 ? _mm512_loadu_si512(p) : _mm512_maskz_loadu_epi8(first_bytes(n), p);
 }
