@@ -25,6 +25,7 @@ CpuFeatures detect() {
 #if CPUINFO_ARCH_X86 || CPUINFO_ARCH_X86_64
   f.avx2 = cpuinfo_has_x86_avx2();
   f.fma3 = cpuinfo_has_x86_fma3();
+  f.f16c = cpuinfo_has_x86_f16c();
   f.avx512f = cpuinfo_has_x86_avx512f();
   f.avx512bw = cpuinfo_has_x86_avx512bw();
   f.avx512vl = cpuinfo_has_x86_avx512vl();
@@ -43,8 +44,9 @@ CpuFeatures detect() {
   const struct {
     bool on;
     const char* name;
-  } flags[] = {{f.avx2, " avx2"},           {f.fma3, " fma3"},         {f.avx512f, " avx512f"},
-               {f.avx512bw, " avx512bw"},   {f.avx512vl, " avx512vl"}, {f.avx512vnni, " avx512vnni"},
+  } flags[] = {{f.avx2, " avx2"},         {f.fma3, " fma3"},         {f.f16c, " f16c"},
+               {f.avx512f, " avx512f"},   {f.avx512bw, " avx512bw"}, {f.avx512vl, " avx512vl"},
+               {f.avx512vnni, " avx512vnni"},
                {f.neon, " neon"},           {f.neon_dotprod, " dotprod"},
                {f.neon_fp16_arith, " fp16"}};
   for (const auto& flag : flags) {

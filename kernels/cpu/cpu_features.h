@@ -10,6 +10,7 @@ struct CpuFeatures {
   // x86
   bool avx2;
   bool fma3;
+  bool f16c;
   bool avx512f;
   bool avx512bw;
   bool avx512vl;

@@ -9,7 +9,7 @@ const CpuFeatures& cpu_features() {
   // Constant-initialised: no guard variable, no start-up code.
   static constexpr CpuFeatures kFeatures = {
       /*initialized=*/true,
-      /*avx2=*/false, /*fma3=*/false, /*avx512f=*/false, /*avx512bw=*/false, /*avx512vl=*/false,
+      /*avx2=*/false, /*fma3=*/false, /*f16c=*/false, /*avx512f=*/false, /*avx512bw=*/false, /*avx512vl=*/false,
       /*avx512vnni=*/false,
       /*neon=*/false, /*neon_dotprod=*/false, /*neon_fp16_arith=*/false,
       /*num_cores=*/1,

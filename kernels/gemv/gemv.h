@@ -1,0 +1,56 @@
+// Batch-1 matrix-vector product on encoded weights, decoding the codes
+// inside the kernel (no decoded copy of a row is ever written out):
+//
+//   y[r] = bias[r] + sum_k W[r, k] * x[k]    for r in [row_begin, row_end)
+//
+// W is rows x cols (rows = output channels N, cols = reduction K), any
+// codec::PackedWeights; y and bias are indexed by absolute row (both hold
+// `rows` floats; bias may be null). The row range lets callers split the
+// rows between threads: a row's result never depends on the range it was
+// computed in (every kernel computes each row with the same sequence of
+// operations, whatever rows it shares a block with).
+//
+// Levels: a scalar reference built on codec::decode_range (the truth, and
+// what every other level is tested against) and, on x86-64, AVX2+FMA and
+// AVX-512 kernels for the formats that matter for speed (gemv_plan.h).
+// Formats without a SIMD kernel run the scalar reference on every level.
+// The level is picked once per process (gemv_dispatch.cc); the environment
+// variable NIBBLE_GEMV_ISA=scalar|avx2|avx512 lowers it.
+//
+// Stack: the SIMD kernels keep a chunk of x (4096 floats) and a few KiB of
+// tables on the stack, ~24 KiB in all; the reference 1 KiB.
+//
+// Accuracy: the SIMD kernels sum in another order than the reference (in
+// lanes, with FMA, scales applied per group), so they agree with it to
+// about cols * FLT_EPSILON * sum_k |W[r,k] x[k]|, not bit for bit.
+#pragma once
+
+#include <cstdint>
+
+#include "codec/packed_weights.h"
+
+namespace nibble::gemv {
+
+enum class Isa : int { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
+
+// On the process's level (the best one, or NIBBLE_GEMV_ISA's if lower).
+void gemv(const codec::PackedWeights& w, const float* x, const float* bias, float* y, int64_t row_begin,
+          int64_t row_end);
+
+// The same on a given level, for tests and benchmarks: false (y untouched)
+// if this build or this CPU lacks it.
+bool gemv_on(Isa isa, const codec::PackedWeights& w, const float* x, const float* bias, float* y,
+             int64_t row_begin, int64_t row_end);
+
+// The process's level, and the names NIBBLE_GEMV_ISA uses.
+Isa default_isa();
+const char* isa_name(Isa isa);
+bool parse_isa(const char* name, Isa* isa);
+// Whether this build and CPU have the level.
+bool isa_available(Isa isa);
+
+// Whether the SIMD levels have a kernel of their own for this weight (if
+// not, they run the scalar reference).
+bool has_simd_kernel(const codec::PackedWeights& w);
+
+}  // namespace nibble::gemv

@@ -1,0 +1,33 @@
+// The kernels behind gemv() (gemv.h), one table per instruction-set level.
+// A SIMD table has one entry per kernel shape of gemv_plan.h; each entry
+// computes y[r] for r in [row_begin, row_end) completely (bias included).
+#pragma once
+
+#include <cstdint>
+
+#include "codec/packed_weights.h"
+#include "gemv/gemv_plan.h"
+
+namespace nibble::gemv {
+
+using ShapeKernel = void (*)(const Plan& plan, const codec::PackedWeights& w, const float* x, const float* bias,
+                             float* y, int64_t row_begin, int64_t row_end);
+
+struct SimdGemv {
+  const char* name;
+  ShapeKernel code4;
+  ShapeKernel int8;
+  ShapeKernel q4_0;
+  ShapeKernel q8_0;
+};
+
+// The scalar reference (gemv_reference.cc): every format.
+void gemv_reference(const codec::PackedWeights& w, const float* x, const float* bias, float* y, int64_t row_begin,
+                    int64_t row_end);
+
+#if NIBBLE_GEMV_X86_KERNELS
+const SimdGemv& avx2_gemv();    // AVX2, FMA3, F16C
+const SimdGemv& avx512_gemv();  // AVX-512 F, BW, VL
+#endif
+
+}  // namespace nibble::gemv

@@ -1,0 +1,71 @@
+#include "gemv/gemv_plan.h"
+
+#include <cmath>
+
+#include "codec/scale_storage.h"
+
+namespace nibble::gemv {
+
+Plan make_plan(const codec::PackedWeights& w) {
+  using codec::Format;
+  using codec::Granularity;
+  const codec::WeightLayout& l = w.layout;
+  Plan plan;
+  switch (l.format) {
+    case Format::kQ4_0:
+      plan.shape = Shape::kQ4_0;
+      for (int c = 0; c < 16; ++c) plan.values[c] = static_cast<float>(c - 8);
+      return plan;
+    case Format::kQ8_0:
+      plan.shape = Shape::kQ8_0;
+      return plan;
+    case Format::kInt:
+    case Format::kTable:
+      break;
+    default:
+      return plan;  // f32/f16/bf16 and the other ggml blocks: reference
+  }
+  const bool group = l.granularity == Granularity::kGroup;
+  if (group && l.group_size % 16 != 0) return plan;
+  if (l.format == Format::kInt && !l.symmetric) return plan;  // zero points: reference
+  if (l.bits == 8 && l.format == Format::kInt && !group) {
+    plan.shape = Shape::kInt8;
+    return plan;
+  }
+  if (l.bits != 4) return plan;
+  if (l.format == Format::kTable && w.table == nullptr) return plan;
+  plan.shape = Shape::kCode4;
+  for (int c = 0; c < 16; ++c) {
+    plan.values[c] = l.format == Format::kTable ? w.table[c] : static_cast<float>(c - 8);
+  }
+  plan.group_scales = group;
+  plan.group_size = group ? l.group_size : 0;
+  return plan;
+}
+
+float row_scale(const codec::PackedWeights& w, int64_t row) {
+  const uint64_t index = w.layout.granularity == codec::Granularity::kTensor ? 0 : static_cast<uint64_t>(row);
+  return codec::load_scale(w.data + w.segment.scales_offset + index * codec::scale_size(w.layout.scale_type),
+                           w.layout.scale_type);
+}
+
+void e8_fraction_table(float table[16]) {
+  for (int i = 0; i < 16; ++i) table[i] = std::ldexp(codec::e8_value(static_cast<uint8_t>(128 + i % 8)), -16);
+}
+
+}  // namespace nibble::gemv
+
+namespace nibble::gemv {
+
+void block_groups(int64_t c0, int64_t blocks, int lanes, int set, int64_t group_size, int32_t* first_group,
+                  int32_t* rel) {
+  for (int64_t b = 0; b < blocks; ++b) {
+    const int64_t start = c0 + b * 8 * lanes;
+    const int64_t set_start = c0 + b / set * set * 8 * lanes;
+    const int64_t first = set_start / group_size;
+    if (b % set == 0) first_group[b / set] = static_cast<int32_t>(first);
+    for (int i = 0; i < lanes; ++i) rel[b * lanes + i] = static_cast<int32_t>((start + 8 * i) / group_size - first);
+  }
+}
+
+}  // namespace nibble::gemv

@@ -1,0 +1,66 @@
+// What a SIMD GEMV kernel needs to know about a weight, worked out once per
+// call from its layout: which kernel shape applies, and for 4-bit codes the
+// 16 values the codes stand for (before scaling).
+//
+// Kernel shapes (every other format runs the scalar reference):
+//   kCode4   4-bit codes packed LSB-first (docs/CODECS.md):
+//              TableCodec 4-bit:           value = table[code]
+//              IntCodec 4-bit symmetric:   value = code - 8
+//            times a scale per row (CHANNEL, TENSOR) or per group
+//            (GROUP, group_size a multiple of 16), stored f32, f16 or e8.
+//   kInt8    IntCodec 8-bit symmetric, per row scale: value = code - 128.
+//   kQ4_0    ggml Q4_0 blocks: value = q - 8, times the block's f16 d.
+//   kQ8_0    ggml Q8_0 blocks: value = q, times the block's f16 d.
+// A 4-bit value is always a lookup in `values` (Q4_0 and the ints too):
+// one permute per 16 codes on AVX-512, and no separate int-to-float path.
+#pragma once
+
+#include <cstdint>
+
+#include "codec/packed_weights.h"
+
+namespace nibble::gemv {
+
+enum class Shape : uint8_t { kUnsupported = 0, kCode4, kInt8, kQ4_0, kQ8_0 };
+
+struct Plan {
+  Shape shape = Shape::kUnsupported;
+  // kCode4, kQ4_0: the value of each 4-bit code.
+  float values[16] = {};
+  // kCode4: scale per group (else one per row, applied once to the row's
+  // sum); group_size: weights per group.
+  bool group_scales = false;
+  int64_t group_size = 0;
+};
+
+// Fills `plan` for `w` (shape kUnsupported if no SIMD kernel applies).
+Plan make_plan(const codec::PackedWeights& w);
+
+// The scale of row r for per-row scales (CHANNEL: row r's, TENSOR: the
+// only one), as decoded by codec::decode_row.
+float row_scale(const codec::PackedWeights& w, int64_t row);
+
+// e8 scale c = 2^((c - 128) / 8) = frac[c % 8] * 2^(c / 8), with
+// frac[f] = e8_value(128 + f) * 2^-16 (exactly, a power-of-two factor):
+// SIMD kernels decode e8 with a permute of this table and an integer add
+// of (c / 8) << 23 to its exponent, bit-identical to codec::e8_value.
+// The 16 entries repeat the 8 fractions so that a 16-entry permute can
+// use the low 4 bits of c directly.
+void e8_fraction_table(float table[16]);
+
+}  // namespace nibble::gemv
+
+namespace nibble::gemv {
+
+// Group geometry of 4-bit codes for a SIMD block of `lanes` lanes of 8
+// codes each (a lane never straddles a group: group sizes are multiples
+// of 16). Block b of a chunk starting at column c0 covers columns
+// c0 + b * 8 * lanes + [0, 8 * lanes). Blocks go in sets of `set` (the
+// blocks that share one load of scales): lane i of block b uses the scale
+// first_group[b / set] + rel[b * lanes + i] of its row. A block spans at
+// most 8 groups, so rel < 8 * set. Fills ceil(blocks / set) entries of
+// first_group and blocks * lanes of rel.
+void block_groups(int64_t c0, int64_t blocks, int lanes, int set, int64_t group_size, int32_t* first_group,
+                  int32_t* rel);
+
+}  // namespace nibble::gemv
