@@ -14,8 +14,8 @@
 // what every other level is tested against) and, on x86-64, AVX2+FMA and
 // AVX-512 kernels for the formats that matter for speed (gemv_plan.h).
 // Formats without a SIMD kernel run the scalar reference on every level.
-// The level is picked once per process (gemv_dispatch.cc); the environment
-// variable NIBBLE_GEMV_ISA=scalar|avx2|avx512 lowers it.
+// The level is nibble::default_isa() (cpu/isa.h: the best one, lowered by
+// the environment variable NIBBLE_ISA); gemv_on() runs a lower one.
 //
 // Stack: the SIMD kernels keep a chunk of x (4096 floats) and a few KiB of
 // tables on the stack, ~24 KiB in all; the reference 1 KiB.
@@ -28,26 +28,27 @@
 #include <cstdint>
 
 #include "codec/packed_weights.h"
+#include "cpu/isa.h"
 
 namespace nibble::gemv {
 
-enum class Isa : int { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
+using nibble::Isa;
 
-// On the process's level (the best one, or NIBBLE_GEMV_ISA's if lower).
+// On the process's level, default_isa().
 void gemv(const codec::PackedWeights& w, const float* x, const float* bias, float* y, int64_t row_begin,
           int64_t row_end);
 
-// The same on a given level, for tests and benchmarks: false (y untouched)
-// if this build or this CPU lacks it.
+// The same on the highest level with a GEMV kernel that is <= `isa` (a
+// session's option, tests, benchmarks): false (y untouched) if this build
+// or this CPU lacks `isa`.
 bool gemv_on(Isa isa, const codec::PackedWeights& w, const float* x, const float* bias, float* y,
              int64_t row_begin, int64_t row_end);
 
-// The process's level, and the names NIBBLE_GEMV_ISA uses.
-Isa default_isa();
-const char* isa_name(Isa isa);
-bool parse_isa(const char* name, Isa* isa);
-// Whether this build and CPU have the level.
-bool isa_available(Isa isa);
+// The level names and availability are cpu/isa.h's.
+using nibble::default_isa;
+using nibble::isa_available;
+using nibble::isa_name;
+using nibble::parse_isa;
 
 // Whether the SIMD levels have a kernel of their own for this weight (if
 // not, they run the scalar reference).

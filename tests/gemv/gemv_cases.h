@@ -121,7 +121,7 @@ inline std::vector<float> random_vector(int64_t n, uint32_t seed) {
 // The levels this CPU has, scalar first.
 inline std::vector<Isa> available_levels() {
   std::vector<Isa> levels;
-  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni, Isa::kNeon, Isa::kNeonDot}) {
     if (isa_available(isa)) levels.push_back(isa);
   }
   return levels;

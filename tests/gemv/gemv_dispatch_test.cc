@@ -1,4 +1,4 @@
-// The level gemv() runs: the best one the CPU has, NIBBLE_GEMV_ISA lowers
+// The level gemv() runs: the best one the CPU has, NIBBLE_ISA lowers
 // it (ctest runs this binary once more per forced level), gemv() gives
 // exactly what gemv_on() gives on that level, and the formats without a
 // SIMD kernel give the reference's bits on every level.
@@ -17,7 +17,7 @@ namespace {
 using namespace testing_support;
 
 TEST(GemvDispatch, NamesRoundTrip) {
-  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni, Isa::kNeon, Isa::kNeonDot}) {
     Isa parsed = Isa::kScalar;
     ASSERT_TRUE(parse_isa(isa_name(isa), &parsed));
     EXPECT_EQ(parsed, isa);
@@ -30,16 +30,16 @@ TEST(GemvDispatch, NamesRoundTrip) {
 
 TEST(GemvDispatch, DefaultIsTheBestLevelOrTheForcedOne) {
   Isa best = Isa::kScalar;
-  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni, Isa::kNeon, Isa::kNeonDot}) {
     if (isa_available(isa)) best = isa;
   }
-  const char* forced = std::getenv("NIBBLE_GEMV_ISA");
+  const char* forced = std::getenv("NIBBLE_ISA");
   Isa expected = best;
   Isa ceiling = Isa::kScalar;
-  if (forced != nullptr && parse_isa(forced, &ceiling) && static_cast<int>(ceiling) < static_cast<int>(best)) {
-    expected = ceiling;  // avx2 and scalar are available wherever avx512 is
+  if (forced != nullptr && parse_isa(forced, &ceiling) && isa_le(ceiling, best)) {
+    expected = ceiling;  // every lower level is available wherever a higher one is
   }
-  EXPECT_EQ(default_isa(), expected) << "NIBBLE_GEMV_ISA=" << (forced != nullptr ? forced : "(unset)") << ", CPU: "
+  EXPECT_EQ(default_isa(), expected) << "NIBBLE_ISA=" << (forced != nullptr ? forced : "(unset)") << ", CPU: "
                                      << cpu_features().description;
 }
 
@@ -50,6 +50,16 @@ TEST(GemvDispatch, ThisMachineHasTheSimdLevels) {
   const CpuFeatures& cpu = cpu_features();
   EXPECT_EQ(isa_available(Isa::kAvx2), cpu.avx2 && cpu.fma3 && cpu.f16c);
   EXPECT_EQ(isa_available(Isa::kAvx512), cpu.avx512f && cpu.avx512bw && cpu.avx512vl);
+  EXPECT_EQ(isa_available(Isa::kAvx512Vnni), isa_available(Isa::kAvx512) && cpu.avx512vnni);
+  EXPECT_FALSE(isa_available(Isa::kNeon));
+}
+#endif
+
+#if defined(__aarch64__)
+TEST(GemvDispatch, ThisMachineHasNeon) {
+  EXPECT_TRUE(isa_available(Isa::kNeon));
+  EXPECT_EQ(isa_available(Isa::kNeonDot), cpu_features().neon_dotprod);
+  EXPECT_FALSE(isa_available(Isa::kAvx2));
 }
 #endif
 

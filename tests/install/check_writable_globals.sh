@@ -18,9 +18,9 @@ allowed=(
   # kernels/quant/kernel_dispatch.cc: the quantization kernel table,
   # chosen once from the CPU features and NIBBLE_QUANT_ISA, the same way.
   '^(guard variable for )?nibble::quant::default_kernels\(\)::selected$'
-  # kernels/gemv/gemv_dispatch.cc: the GEMV level, chosen once from the CPU
-  # features and NIBBLE_GEMV_ISA, the same way.
-  '^(guard variable for )?nibble::gemv::default_isa\(\)::selected$'
+  # kernels/cpu/isa.cc: the fused kernels' level, chosen once from the CPU
+  # features and NIBBLE_ISA, the same way.
+  '^(guard variable for )?nibble::default_isa\(\)::selected$'
   # runtime/backend/xnnpack/xnnpack_backend.cc: xnn_initialize()'s result,
   # computed once the same way. (XNNPACK's own tables live in libXNNPACK.)
   '^(guard variable for )?nibble::xnnpack::initialize\(\)::status$'
