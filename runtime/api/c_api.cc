@@ -130,6 +130,8 @@ void nibble_session_options_init(nibble_session_options* options) {
   options->num_threads = 1;
   options->backend = NIBBLE_BACKEND_DEFAULT;
   options->allocator = nullptr;
+  options->kernel_isa = nullptr;
+  options->activation_precision = NIBBLE_ACTIVATIONS_F32;
 }
 
 nibble_status nibble_session_create(const nibble_model* model, const nibble_session_options* options,
@@ -141,6 +143,8 @@ nibble_status nibble_session_create(const nibble_model* model, const nibble_sess
   if (options != nullptr) {
     cpp_options.num_threads = options->num_threads;
     cpp_options.backend = static_cast<nibble::Backend>(options->backend);
+    cpp_options.kernel_isa = options->kernel_isa;
+    cpp_options.activation_precision = static_cast<nibble::ActivationPrecision>(options->activation_precision);
     if (options->allocator != nullptr) {
       if (options->allocator->allocate == nullptr) return invalid("session allocator has no allocate function", error);
       cpp_allocator = to_cpp(*options->allocator);

@@ -8,12 +8,16 @@
 
 #include "core/allocation.h"
 #include "cpu/cpu_features.h"
+#include "cpu/isa.h"
 #include "loader/file_layout.h"
 #include "loader/model_impl.h"
 #include "ops/reference/reference_ops.h"
 #include "session/op_binding.h"
 #if NIBBLE_WITH_XNNPACK
 #include "backend/xnnpack/xnnpack_backend.h"
+#endif
+#if NIBBLE_WITH_PTHREADPOOL
+#include "backend/fused/fused_backend.h"
 #endif
 
 namespace nibble {
@@ -36,9 +40,18 @@ struct Session::Impl {
   pthreadpool_t pool = nullptr;
 #endif
   BoundOp* ops = nullptr;
-  xnnpack::XnnOp** xnn_ops = nullptr;  // null entry: the reference op runs
+  xnnpack::XnnOp** xnn_ops = nullptr;  // null entry: fused or reference
+  // Per op: 1 if the fused backend runs it (encoded weights), 2 if with
+  // int8 activations; 0 otherwise.
+  uint8_t* fused = nullptr;
+  // The fused kernels' shared workspace (ops run one at a time).
+  uint8_t* workspace = nullptr;
+  Isa isa = Isa::kScalar;  // the fused kernels' level (kScalar if none)
+  Isa isa_ceiling = Isa::kScalar;
+  bool int8_activations = false;
   uint32_t num_ops = 0;
   uint32_t num_xnnpack_ops = 0;
+  uint32_t num_fused_ops = 0;
   uint64_t allocated_bytes = 0;
 };
 
@@ -56,6 +69,8 @@ void destroy_impl(Session::Impl* s) {
   }
 #endif
   // Reverse order of allocation (see build()), for stack-like allocators.
+  free_array(s->allocator, s->workspace);
+  free_array(s->allocator, s->fused);
   free_array(s->allocator, s->xnn_ops);
   free_array(s->allocator, s->ops);
   free_array(s->allocator, s->arena);
@@ -83,11 +98,90 @@ bool constant_inputs_have_tail(const Model::Impl& model, const BoundOp& op) {
 }
 #endif
 
+// The highest level of this build's architecture: a kernel_isa option
+// must be at or below it.
+#if defined(__x86_64__) || defined(_M_X64)
+constexpr Isa kArchitectureTop = Isa::kAvx512Vnni;
+#elif defined(__aarch64__)
+constexpr Isa kArchitectureTop = Isa::kNeonDot;
+#else
+constexpr Isa kArchitectureTop = Isa::kScalar;
+#endif
+
+// The kernel_isa option: a level name of this build's architecture.
+Status check_kernel_isa(const SessionOptions& options, Isa* ceiling) {
+  *ceiling = kArchitectureTop;
+  if (options.kernel_isa == nullptr) return Status::ok();
+  if (!parse_isa(options.kernel_isa, ceiling)) {
+    return NIBBLE_ERROR(kInvalidArgument,
+                        "kernel_isa '%s' is not a level (scalar, avx2, avx512, avx512vnni, neon, neondot)",
+                        options.kernel_isa);
+  }
+  if (!isa_le(*ceiling, kArchitectureTop)) {
+    return NIBBLE_ERROR(kInvalidArgument, "kernel_isa '%s' is for another architecture than this build's",
+                        options.kernel_isa);
+  }
+  return Status::ok();
+}
+
+// The kernels' level: the CPU's best (lowered by NIBBLE_ISA: default_isa()),
+// at most the option's. Asked only when a fused op exists: the first call
+// reads the CPU (cpuinfo allocates once), which sessions without encoded
+// weights never need.
+[[maybe_unused]] Isa resolve_isa(Isa ceiling) {
+  const Isa best = default_isa();
+  return isa_le(best, ceiling) ? best : isa_at_most(ceiling);
+}
+
+#if NIBBLE_WITH_PTHREADPOOL
+fused::Options fused_options(const Session::Impl* s) {
+  fused::Options o;
+  o.isa = s->isa;
+  o.int8_activations = s->int8_activations;
+  return o;
+}
+#endif
+
+// Encoded LINEAR/CONV2D go to the fused kernels unless the caller asked
+// for the reference backend; the workspace is sized for the largest op.
+Status create_fused_ops(Session::Impl* s, Backend backend) {
+#if NIBBLE_WITH_PTHREADPOOL
+  if (backend == Backend::kReference) return Status::ok();
+  bool any = false;
+  for (uint32_t i = 0; i < s->num_ops && !any; ++i) any = fused::supports(s->ops[i]);
+  if (!any) return Status::ok();
+  s->isa = resolve_isa(s->isa_ceiling);
+  const fused::Options options = fused_options(s);
+  size_t workspace = 0;
+  for (uint32_t i = 0; i < s->num_ops; ++i) {
+    if (!fused::supports(s->ops[i])) continue;
+    s->fused[i] = fused::uses_int8_activations(s->ops[i], options) ? 2 : 1;
+    ++s->num_fused_ops;
+    const size_t bytes = fused::workspace_bytes(s->ops[i], options);
+    workspace = bytes > workspace ? bytes : workspace;
+  }
+  if (workspace > 0) {
+    s->workspace = static_cast<uint8_t*>(allocate_aligned(s->allocator, workspace, kSegmentAlignment));
+    if (s->workspace == nullptr) {
+      return NIBBLE_ERROR(kOutOfMemory, "no memory for the fused kernels' workspace (%zu bytes)", workspace);
+    }
+    s->allocated_bytes += workspace;
+  }
+  return Status::ok();
+#else
+  (void)s;
+  (void)backend;
+  return Status::ok();
+#endif
+}
+
 Status create_backend_ops(Session::Impl* s, Backend backend) {
+  NIBBLE_RETURN_IF_ERROR(create_fused_ops(s, backend));
   if (backend == Backend::kReference) return Status::ok();
 #if NIBBLE_WITH_XNNPACK
   NIBBLE_RETURN_IF_ERROR(xnnpack::initialize());
   for (uint32_t i = 0; i < s->num_ops; ++i) {
+    if (s->fused[i] != 0) continue;
     if (!xnnpack::supports(s->ops[i]) || !constant_inputs_have_tail(*s->model, s->ops[i])) continue;
     NIBBLE_RETURN_IF_ERROR(xnnpack::create(s->ops[i], s->pool, &s->xnn_ops[i]));
     ++s->num_xnnpack_ops;
@@ -109,6 +203,13 @@ Status build(const Model::Impl* model, const SessionOptions& options, Session::I
   if (options.backend < Backend::kDefault || options.backend > Backend::kXnnpack) {
     return NIBBLE_ERROR(kInvalidArgument, "unknown backend %d", static_cast<int>(options.backend));
   }
+  if (options.activation_precision != ActivationPrecision::kF32 &&
+      options.activation_precision != ActivationPrecision::kInt8) {
+    return NIBBLE_ERROR(kInvalidArgument, "unknown activation precision %d",
+                        static_cast<int>(options.activation_precision));
+  }
+  NIBBLE_RETURN_IF_ERROR(check_kernel_isa(options, &s->isa_ceiling));
+  s->int8_activations = options.activation_precision == ActivationPrecision::kInt8;
   s->model = model;
   s->num_ops = model->num_ops;
   const int32_t threads = options.num_threads == 0 ? cpu_features().num_cores : options.num_threads;
@@ -130,11 +231,12 @@ Status build(const Model::Impl* model, const SessionOptions& options, Session::I
   s->arena = static_cast<uint8_t*>(allocate_aligned(s->allocator, arena_bytes, kSegmentAlignment));
   s->ops = s->arena != nullptr ? allocate_array<BoundOp>(s->allocator, s->num_ops) : nullptr;
   s->xnn_ops = s->ops != nullptr ? allocate_array<xnnpack::XnnOp*>(s->allocator, s->num_ops) : nullptr;
-  if (s->arena == nullptr || s->ops == nullptr || s->xnn_ops == nullptr) {
+  s->fused = s->xnn_ops != nullptr ? allocate_array<uint8_t>(s->allocator, s->num_ops) : nullptr;
+  if (s->arena == nullptr || s->ops == nullptr || s->xnn_ops == nullptr || s->fused == nullptr) {
     return NIBBLE_ERROR(kOutOfMemory, "no memory for a session (arena of %llu bytes, %u op states)",
                         static_cast<unsigned long long>(arena_bytes), s->num_ops);
   }
-  s->allocated_bytes = arena_bytes + s->num_ops * (sizeof(BoundOp) + sizeof(void*));
+  s->allocated_bytes = arena_bytes + s->num_ops * (sizeof(BoundOp) + sizeof(void*) + 1);
   for (uint32_t i = 0; i < s->num_ops; ++i) {
     NIBBLE_RETURN_IF_ERROR(bind_op(*model, model->ops[i], s->arena, &s->ops[i]));
   }
@@ -215,6 +317,12 @@ Status Session::run() {
       continue;
     }
 #endif
+#if NIBBLE_WITH_PTHREADPOOL
+    if (impl_->fused[i] != 0) {
+      fused::run(impl_->ops[i], fused_options(impl_), impl_->workspace, impl_->pool);
+      continue;
+    }
+#endif
     ref::run_op(impl_->ops[i]);
   }
   return Status::ok();
@@ -222,10 +330,19 @@ Status Session::run() {
 
 const char* Session::op_backend(size_t op_index) const {
   if (impl_ == nullptr || op_index >= impl_->num_ops) return "";
+  if (impl_->fused[op_index] != 0) return "fused";
   return impl_->xnn_ops[op_index] != nullptr ? "xnnpack" : "reference";
 }
 
+bool Session::op_int8_activations(size_t op_index) const {
+  return impl_ != nullptr && op_index < impl_->num_ops && impl_->fused[op_index] == 2;
+}
+
 size_t Session::num_xnnpack_ops() const { return impl_ == nullptr ? 0 : impl_->num_xnnpack_ops; }
+
+size_t Session::num_fused_ops() const { return impl_ == nullptr ? 0 : impl_->num_fused_ops; }
+
+const char* Session::kernel_isa() const { return impl_ == nullptr ? "" : isa_name(impl_->isa); }
 
 uint64_t Session::allocated_bytes() const { return impl_ == nullptr ? 0 : impl_->allocated_bytes; }
 

@@ -34,7 +34,7 @@ std::vector<uint8_t> build_encoded_linear(const EncodedLinear& s) {
       f::CreateTensorDirect(b, "y", &y_shape, f::ElementType::F32)};
   std::vector<int32_t> op_inputs = {0, 1}, op_outputs = {2}, inputs = {0}, outputs = {2};
   std::vector<flatbuffers::Offset<f::Operator>> ops = {f::CreateOperatorDirect(
-      b, f::OpCode::LINEAR, "fc", &op_inputs, &op_outputs, f::OpOptions::LinearOptions, f::CreateLinearOptions(b).Union())};
+      b, f::OpCode::LINEAR, "fc", &op_inputs, &op_outputs, f::OpOptions::LinearOptions, f::CreateLinearOptions(b, s.output_min, s.output_max).Union())};
   auto metadata = f::CreateMetadataDirect(b, "test", "0", "built-in", "", "");
   auto model = f::CreateModelDirect(b, kFormatVersion, &tensors, &segments, data.size(), &ops, &inputs, &outputs, 0,
                                     metadata);

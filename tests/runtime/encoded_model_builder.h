@@ -25,6 +25,9 @@ struct EncodedLinear {
   std::vector<float> table;
   float parameter = 0;
   std::vector<uint8_t> segment;  // the weight's bytes
+  // The op's fused output clamp.
+  float output_min = -__builtin_inff();
+  float output_max = __builtin_inff();
 };
 
 // The .nbl image (not aligned: use aligned_copy).

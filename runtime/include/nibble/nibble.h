@@ -50,6 +50,12 @@ typedef enum nibble_backend {
   NIBBLE_BACKEND_XNNPACK = 2
 } nibble_backend;
 
+/* nibble::ActivationPrecision (nibble.hpp). */
+typedef enum nibble_activation_precision {
+  NIBBLE_ACTIVATIONS_F32 = 0,
+  NIBBLE_ACTIVATIONS_INT8 = 1
+} nibble_activation_precision;
+
 typedef struct nibble_error {
   nibble_status status;
   char message[256];
@@ -83,6 +89,10 @@ typedef struct nibble_session_options {
   /* Appended: where the session's memory (arena, op state, handle) comes
    * from; NULL (the default): malloc/free. Not inherited from the model. */
   const nibble_allocator* allocator;
+  /* Appended: the fused kernels' level, at most (NULL: the best; see
+   * SessionOptions::kernel_isa), and what they multiply weights with. */
+  const char* kernel_isa;
+  nibble_activation_precision activation_precision;
 } nibble_session_options;
 
 typedef struct nibble_model nibble_model;

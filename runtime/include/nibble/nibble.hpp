@@ -44,6 +44,17 @@ enum class Backend : int32_t {
 
 NIBBLE_CXX_API const char* backend_name(Backend backend);
 
+// What the fused kernels (encoded LINEAR/CONV2D weights) multiply the
+// weights with. kInt8: activations are quantized on the fly per block of
+// 32 (ggml's q8 rule: d = max|x| / 127) and integer dot products run
+// (AVX-512 VNNI, AVX2, Neon dotprod) wherever a kernel exists for the
+// weight's format; elsewhere f32. Faster where memory-bound, at a small
+// accuracy cost (docs/KERNELS.md has the measured figures).
+enum class ActivationPrecision : int32_t {
+  kF32 = 0,
+  kInt8 = 1,
+};
+
 // Caller-supplied memory, in the spirit of TFLite Micro's arena and
 // ExecuTorch's MemoryAllocator. nibble copies the struct, so it need not
 // outlive the call it is passed to; `context` must outlive every Model or
@@ -73,6 +84,13 @@ struct SessionOptions {
   // operators (hosted builds, Backend::kDefault/kXnnpack) still take
   // their own memory from XNNPACK's allocator.
   const Allocator* allocator = nullptr;
+  // The fused kernels' instruction-set level, at most: nullptr for the
+  // best the CPU has, or "scalar", "avx2", "avx512", "avx512vnni", "neon",
+  // "neondot" (a level above the CPU's means its best; another
+  // architecture's is an error). The environment variable NIBBLE_ISA
+  // lowers it further. For testing and bug reports.
+  const char* kernel_isa = nullptr;
+  ActivationPrecision activation_precision = ActivationPrecision::kF32;
 };
 
 class Session;
@@ -138,10 +156,15 @@ class NIBBLE_CXX_API Session {
 
   Status run();
 
-  // Reporting: which backend runs op i ("xnnpack" or "reference"), and
-  // bytes this session allocated (arena + op state).
+  // Reporting: which backend runs op i ("xnnpack", "fused" or
+  // "reference"), whether it takes int8 activations, the fused kernels'
+  // level ("avx512vnni", ...), and bytes this session allocated (arena,
+  // op state, fused-kernel workspace).
   const char* op_backend(size_t op_index) const;
+  bool op_int8_activations(size_t op_index) const;
   size_t num_xnnpack_ops() const;
+  size_t num_fused_ops() const;
+  const char* kernel_isa() const;
   uint64_t allocated_bytes() const;
 
   struct Impl;

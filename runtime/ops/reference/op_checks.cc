@@ -140,7 +140,11 @@ Status check_no_overlap(const BoundOp& op, bool allow_in_place, bool allow_any) 
   for (int32_t i = 0; i < op.num_inputs; ++i) {
     const TensorView& in = op.inputs[i];
     const uintptr_t in_begin = reinterpret_cast<uintptr_t>(in.data);
-    const uintptr_t in_end = in_begin + static_cast<uintptr_t>(in.numel()) * sizeof(float);
+    // An encoded weight occupies its segment, not numel floats (which can
+    // reach past the image into an unrelated allocation).
+    const uintptr_t in_bytes = in.packed != nullptr ? static_cast<uintptr_t>(in.packed->segment.total_bytes)
+                                                    : static_cast<uintptr_t>(in.numel()) * sizeof(float);
+    const uintptr_t in_end = in_begin + in_bytes;
     if (in_begin >= out_end || out_begin >= in_end) continue;
     if (allow_in_place && in.data == out.data && in.numel() == out.numel()) continue;
     return NIBBLE_OP_ERROR(kMalformed, "input %d overlaps the output in memory", i);
