@@ -2,7 +2,7 @@
 // machine's own copy bandwidth, at 1 and 2 threads, on pi-quant's
 // benchmark size (27,264,000 elements):
 //
-//   nibble-quant-bench [--n N] [--runs R] [--threads 1,2] [--json]
+//   nibble-quant-bench [--n N] [--runs R] [--threads 1,2] [--json] [--filter REGEX]
 //
 // Rows per thread count:
 //   copy        memcpy of the f32 input into another buffer (read + write),
@@ -20,7 +20,11 @@
 // the same thread count's memcpy bandwidth (and, on x86, of the
 // non-temporal copy). Multithreaded copies and reads
 // split the buffer into one contiguous part per thread, as the library
-// does. With --json: one JSON object per row, instead of the table.
+// does. With --json: one JSON object per row, instead of the table, with
+// nibble-bench's fields (family "quant", codec = the op, shape "n=N",
+// time_us and gbps of the median run, pct_bandwidth = % of memcpy);
+// XNNPACK has no per-tensor quantize of this kind, so xnnpack_time_us is
+// null. --filter keeps the rows whose "quant/op/n=N" matches.
 #include <pthreadpool.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -33,6 +37,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -51,6 +56,7 @@ struct Options {
   int runs = 10;
   std::vector<int> threads = {1, 2};
   bool json = false;
+  std::string filter = ".*";
 };
 
 bool parse_options(int argc, char** argv, Options* options) {
@@ -58,6 +64,8 @@ bool parse_options(int argc, char** argv, Options* options) {
     const std::string arg = argv[i];
     if (arg == "--json") {
       options->json = true;
+    } else if (arg == "--filter" && i + 1 < argc) {
+      options->filter = argv[++i];
     } else if (arg == "--n" && i + 1 < argc) {
       options->n = std::strtoull(argv[++i], nullptr, 10);
     } else if (arg == "--runs" && i + 1 < argc) {
@@ -70,7 +78,7 @@ bool parse_options(int argc, char** argv, Options* options) {
         if (*p == ',') ++p;
       }
     } else {
-      std::fprintf(stderr, "usage: %s [--n N] [--runs R] [--threads 1,2] [--json]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--n N] [--runs R] [--threads 1,2] [--json] [--filter REGEX]\n", argv[0]);
       return false;
     }
   }
@@ -278,9 +286,22 @@ int main(int argc, char** argv) {
     nibble_quant_context_destroy(ctx);
   }
 
+  const std::regex filter(options.filter);
+  const std::string shape = "n=" + std::to_string(n);
+  rows.erase(std::remove_if(rows.begin(), rows.end(),
+                            [&](const Row& r) { return !std::regex_search("quant/" + r.op + "/" + shape, filter); }),
+             rows.end());
   if (options.json) {
     for (const Row& r : rows) {
       JsonObject o;
+      o.add("family", std::string("quant"))
+          .add("codec", r.op)
+          .add("shape", shape)
+          .add("time_us", r.stats.median_s * 1e6)
+          .add("gbps", gbps(r.bytes, r.stats.median_s))
+          .add("pct_bandwidth", 100.0 * gbps(r.bytes, r.stats.median_s) / r.copy_gbps)
+          .add_null("xnnpack_time_us")
+          .add_null("ratio_vs_xnnpack");
       o.add("threads", static_cast<int64_t>(r.threads))
           .add("op", r.op)
           .add("n", static_cast<uint64_t>(n))

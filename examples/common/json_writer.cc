@@ -57,4 +57,10 @@ JsonObject& JsonObject::add(const std::string& k, int64_t value) {
   return *this;
 }
 
+JsonObject& JsonObject::add_null(const std::string& k) {
+  key(k);
+  body_ += "null";
+  return *this;
+}
+
 }  // namespace nibble::examples

@@ -13,6 +13,7 @@ class JsonObject {
   JsonObject& add(const std::string& key, double value);
   JsonObject& add(const std::string& key, uint64_t value);
   JsonObject& add(const std::string& key, int64_t value);
+  JsonObject& add_null(const std::string& key);
   std::string str() const { return "{" + body_ + "}"; }
 
  private:
