@@ -2,7 +2,8 @@
 // report accuracy, speed and memory.
 //
 //   resnet -m MODEL.nbl --cifar FILE.bin [--limit N] [--threads N]
-//          [--backend xnnpack|reference] [--logits-out FILE] [--json]
+//          [--backend xnnpack|reference] [--activations f32|int8] [--kernel-isa NAME]
+//          [--logits-out FILE] [--json]
 //   resnet -m MODEL.nbl --ppm IMAGE.ppm [--ppm ...]
 #include <cstdio>
 #include <cstdlib>
@@ -38,6 +39,10 @@ const char kUsage[] =
     "  --limit N              classify at most N records\n"
     "  --threads N            worker threads (default 1; 0 = one per core)\n"
     "  --backend NAME         xnnpack (default) or reference\n"
+    "  --activations P        f32 (default) or int8: what the fused kernels multiply\n"
+    "                         quantized weights with (int8: per block of 32, on the fly)\n"
+    "  --kernel-isa NAME      cap the fused kernels' level (scalar, avx2, avx512, avx512vnni,\n"
+    "                         neon, neondot); default: the best this CPU has\n"
     "  --logits-out FILE      write every image's scores as float32, row-major\n"
     "  --json                 print the figures as one JSON object on the last line\n"
     "  -h, --help             this text\n";
@@ -50,6 +55,8 @@ struct Options {
   long limit = -1;
   int threads = 1;
   nibble::Backend backend = nibble::Backend::kDefault;
+  nibble::ActivationPrecision activations = nibble::ActivationPrecision::kF32;
+  std::string kernel_isa;
   bool json = false;
 };
 
@@ -93,6 +100,13 @@ Options parse_args(int argc, char** argv) {
       if (b == "xnnpack") o.backend = nibble::Backend::kXnnpack;
       else if (b == "reference") o.backend = nibble::Backend::kReference;
       else usage_error("unknown backend '" + b + "' (xnnpack or reference)");
+    } else if (a == "--activations") {
+      const std::string p = value();
+      if (p == "f32") o.activations = nibble::ActivationPrecision::kF32;
+      else if (p == "int8") o.activations = nibble::ActivationPrecision::kInt8;
+      else usage_error("unknown activation precision '" + p + "' (f32 or int8)");
+    } else if (a == "--kernel-isa") {
+      o.kernel_isa = value();
     } else if (a == "--json") {
       o.json = true;
     } else {
@@ -148,14 +162,17 @@ int main(int argc, char** argv) {
     nibble::SessionOptions session_options;
     session_options.num_threads = opt.threads;
     session_options.backend = opt.backend;
+    session_options.activation_precision = opt.activations;
+    session_options.kernel_isa = opt.kernel_isa.empty() ? nullptr : opt.kernel_isa.c_str();
     nibble::Session session = check(nibble::Session::create(model, session_options));
     std::printf("model: %s, %llu bytes (weights %llu), arena %llu bytes\n", opt.model.c_str(),
                 static_cast<unsigned long long>(model.file_bytes()),
                 static_cast<unsigned long long>(model.weight_bytes()),
                 static_cast<unsigned long long>(model.arena_bytes()));
-    std::printf("backend: %s (%zu of %zu ops on XNNPACK), threads: %d\n",
+    std::printf("backend: %s (%zu of %zu ops on XNNPACK, %zu on the fused kernels: %s, %s activations), threads: %d\n",
                 opt.backend == nibble::Backend::kReference ? "reference" : "xnnpack", session.num_xnnpack_ops(),
-                model.num_operators(), opt.threads);
+                model.num_operators(), session.num_fused_ops(), session.kernel_isa(),
+                opt.activations == nibble::ActivationPrecision::kInt8 ? "int8" : "f32", opt.threads);
     std::printf("cpu: %s\n", nibble::cpu_description());
 
     float* input = session.input_data(0);
@@ -223,7 +240,10 @@ int main(int argc, char** argv) {
           .add("arena_bytes", static_cast<uint64_t>(model.arena_bytes()))
           .add("peak_rss_bytes", rss)
           .add("backend", std::string(opt.backend == nibble::Backend::kReference ? "reference" : "xnnpack"))
-          .add("threads", static_cast<int64_t>(opt.threads));
+          .add("threads", static_cast<int64_t>(opt.threads))
+          .add("fused_ops", static_cast<uint64_t>(session.num_fused_ops()))
+          .add("kernel_isa", std::string(session.kernel_isa()))
+          .add("activations", std::string(opt.activations == nibble::ActivationPrecision::kInt8 ? "int8" : "f32"));
       std::printf("%s\n", j.str().c_str());
     }
   } catch (const std::exception& e) {

@@ -8,17 +8,24 @@
 
 namespace nibble::testing {
 
-const std::string& converted_fixture(const std::string& onnx_name) {
+const std::string& converted_fixture(const std::string& onnx_name, const std::string& codec) {
   static std::map<std::string, std::string> converted;
-  auto it = converted.find(onnx_name);
+  const std::string key = onnx_name + (codec.empty() ? "" : "." + codec);
+  auto it = converted.find(key);
   if (it != converted.end()) return it->second;
-  const std::string out = ::testing::TempDir() + "/" + onnx_name + ".nbl";
-  try {
-    convert::convert_onnx_file(std::string(NIBBLE_FIXTURES_DIR) + "/" + onnx_name, out, {});
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "converting " << onnx_name << ": " << e.what();
+  std::string file = key;
+  for (char& c : file) {
+    if (c == ':' || c == ',' || c == '=') c = '_';
   }
-  return converted.emplace(onnx_name, out).first->second;
+  const std::string out = ::testing::TempDir() + "/" + file + ".nbl";
+  convert::ConvertOptions options;
+  if (!codec.empty()) options.codecs.push_back(codec);
+  try {
+    convert::convert_onnx_file(std::string(NIBBLE_FIXTURES_DIR) + "/" + onnx_name, out, options);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "converting " << key << ": " << e.what();
+  }
+  return converted.emplace(key, out).first->second;
 }
 
 }  // namespace nibble::testing
