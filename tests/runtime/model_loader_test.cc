@@ -270,7 +270,16 @@ TEST(CApi, RunsTheValidModel) {
   EXPECT_EQ(info.dims[1], 4);
   nibble_session_options options;
   nibble_session_options_init(&options);
+  EXPECT_EQ(options.kernel_isa, nullptr);
+  EXPECT_EQ(options.activation_precision, NIBBLE_ACTIVATIONS_F32);
   nibble_session* session = nullptr;
+  // The appended options reach the session: a bad level is refused.
+  options.kernel_isa = "avx1024";
+  nibble_error error;
+  EXPECT_EQ(nibble_session_create(model, &options, &session, &error), NIBBLE_INVALID_ARGUMENT);
+  EXPECT_NE(std::strstr(error.message, "avx1024"), nullptr) << error.message;
+  options.kernel_isa = "scalar";
+  options.activation_precision = NIBBLE_ACTIVATIONS_INT8;
   ASSERT_EQ(nibble_session_create(model, &options, &session, nullptr), NIBBLE_OK);
   float* x = nibble_session_input(session, 0);
   for (int i = 0; i < 4; ++i) x[i] = static_cast<float>(i + 1);
