@@ -12,13 +12,14 @@
 //
 // Levels: a scalar reference built on codec::decode_range (the truth, and
 // what every other level is tested against) and, on x86-64, AVX2+FMA and
-// AVX-512 kernels for the formats that matter for speed (gemv_plan.h).
+// AVX-512 kernels, on AArch64 Neon ones (both Neon levels), for the
+// formats that matter for speed (gemv_plan.h).
 // Formats without a SIMD kernel run the scalar reference on every level.
 // The level is nibble::default_isa() (cpu/isa.h: the best one, lowered by
 // the environment variable NIBBLE_ISA); gemv_on() runs a lower one.
 //
 // Stack: the SIMD kernels keep a chunk of x (4096 floats) and a few KiB of
-// tables on the stack, ~24 KiB in all; the reference 1 KiB.
+// tables on the stack, ~24 KiB in all (Neon ~17 KiB); the reference 1 KiB.
 //
 // Accuracy: the SIMD kernels sum in another order than the reference (in
 // lanes, with FMA, scales applied per group), so they agree with it to

@@ -1,7 +1,8 @@
 // Which kernel table gemv() runs: the one of nibble::default_isa() (the
 // best level, lowered by NIBBLE_ISA; cpu/isa.cc), or for gemv_on() the
 // highest level <= the one asked for that has GEMV kernels (AVX-512 VNNI
-// runs the AVX-512 table: f32 activations do not use integer dot products).
+// runs the AVX-512 table: f32 activations do not use integer dot products;
+// likewise Neon dot product runs the Neon table).
 #include "cpu/isa.h"
 #include "gemv/gemv.h"
 #include "gemv/gemv_kernels.h"
@@ -16,6 +17,12 @@ const SimdGemv* simd_table(Isa isa) {
     case Isa::kAvx2: return &avx2_gemv();
     case Isa::kAvx512:
     case Isa::kAvx512Vnni: return &avx512_gemv();
+    default: return nullptr;
+  }
+#elif NIBBLE_GEMV_NEON_KERNELS
+  switch (isa) {
+    case Isa::kNeon:
+    case Isa::kNeonDot: return &neon_gemv();
     default: return nullptr;
   }
 #else
@@ -51,6 +58,13 @@ void run(const SimdGemv* table, const codec::PackedWeights& w, const float* x, c
 }  // namespace
 
 bool has_simd_kernel(const codec::PackedWeights& w) { return make_plan(w).shape != Shape::kUnsupported; }
+
+const char* kernel_name_on(Isa isa, const codec::PackedWeights& w) {
+  if (!isa_available(isa)) return nullptr;
+  const SimdGemv* table = simd_table(isa);
+  if (table == nullptr || kernel_for(*table, make_plan(w).shape) == nullptr) return "reference";
+  return table->name;
+}
 
 void gemv(const codec::PackedWeights& w, const float* x, const float* bias, float* y, int64_t row_begin,
           int64_t row_end) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "codec/packed_weights.h"
+#include "cpu/isa.h"
 #include "gemv/gemv_plan.h"
 
 namespace nibble::gemv {
@@ -29,5 +30,13 @@ void gemv_reference(const codec::PackedWeights& w, const float* x, const float* 
 const SimdGemv& avx2_gemv();    // AVX2, FMA3, F16C
 const SimdGemv& avx512_gemv();  // AVX-512 F, BW, VL
 #endif
+#if NIBBLE_GEMV_NEON_KERNELS
+const SimdGemv& neon_gemv();  // Armv8.0 Advanced SIMD: kNeon and kNeonDot
+#endif
+
+// What gemv_on(isa, w, ...) runs: the name of the SIMD table whose kernel
+// it calls ("avx2", "neon", ...), or "reference"; null if this build or
+// CPU lacks `isa`. Lets tests check that a level really runs its kernels.
+const char* kernel_name_on(Isa isa, const codec::PackedWeights& w);
 
 }  // namespace nibble::gemv
