@@ -98,7 +98,7 @@ void build_code4_chunk(const float* x, int64_t cols, int64_t c0, int64_t group_s
     }
   }
   if (group_size > 0) {
-    block_groups(c0, ch->blocks, 8, 1, group_size, ch->first_group, ch->rel);
+    block_groups(c0, ch->blocks, 8, 8, 1, group_size, ch->first_group, ch->rel);
     ch->groups = (c0 + n + group_size - 1) / group_size - c0 / group_size;
   }
 }
@@ -396,7 +396,8 @@ void q8_0_kernel(const Plan&, const codec::PackedWeights& w, const float* x, con
 }  // namespace
 
 const SimdGemv& avx2_gemv() {
-  static const SimdGemv table = {"avx2", code4_kernel, int8_kernel, q4_0_kernel, q8_0_kernel};
+  static const SimdGemv table = {"avx2",  code4_kernel, int8_kernel, q4_0_kernel, q8_0_kernel,
+                                 nullptr, nullptr,     nullptr,     nullptr,     nullptr};
   return table;
 }
 

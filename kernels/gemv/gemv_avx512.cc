@@ -50,8 +50,6 @@ using codec::ScaleType;
 
 constexpr int64_t kChunk = 4096;  // columns per chunk: 16 KiB of x on the stack
 constexpr int kRows = 4;          // rows per block: 4 x (codes, partial, accumulator) registers
-constexpr int64_t kCodeBlock = 128;  // kCode4: 16 lanes x 8 codes = 64 bytes
-constexpr int64_t kCodeBlocks = kChunk / kCodeBlock;
 
 int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
@@ -91,39 +89,68 @@ __m128i load_16_bytes(const uint8_t* p, int64_t n) {
   return _mm_maskz_loadu_epi8(n <= 0 ? __mmask16{0} : static_cast<__mmask16>((1u << n) - 1u), p);
 }
 
-// ------------------------------------------------------------------ kCode4
+// ------------------------------------------------- kCode4, kCodes (1..4 bits)
 
-struct Code4Chunk {
-  int64_t c0 = 0;      // first column
-  int64_t blocks = 0;  // blocks of 128 codes
-  int64_t groups = 0;  // group scales the chunk's columns use (per row)
-  alignas(64) float xp[kChunk];
-  alignas(64) int32_t rel[kCodeBlocks * 16];
-  int32_t first_group[kCodeBlocks];  // per set of blocks (block_groups)
+// Codes of kBits bits: kPerLane of them in each 32-bit lane, code
+// kPerLane * i + k of a block in bits [kBits * k, kBits * k + kBits) of
+// lane i. 1, 2, 4 bits fill a 64-byte load exactly; 3-bit codes come 8 to
+// 3 bytes, so a block is 48 bytes, spread over the lanes by a vpermd (128-
+// bit lane j <- dwords 3j .. 3j+2) and a vpshufb (32-bit lane i <- bytes
+// 3i .. 3i+2 of its 128-bit lane): AVX-512 F/BW only, where VBMI's vpermb
+// would do it in one (not every AVX-512 CPU has VBMI). The fourth byte is
+// don't-care: it only reaches index bits above the code, which the
+// repeating table ignores.
+template <int kBits>
+struct CodeGeometry {
+  static constexpr int kPerLane = kBits == 3 ? 8 : 32 / kBits;
+  static constexpr int64_t kBlockCodes = 16 * kPerLane;
+  static constexpr int64_t kBlockBytes = 2 * kPerLane * kBits;
 };
 
-void build_code4_chunk(const float* x, int64_t cols, int64_t c0, int64_t group_size, int set, Code4Chunk* ch) {
+constexpr int64_t kMaxBlocks = kChunk / 128;  // the most blocks per chunk (128-code blocks)
+
+struct CodeChunk {
+  int64_t c0 = 0;      // first column
+  int64_t blocks = 0;  // blocks of 16 * kPerLane codes
+  int64_t groups = 0;  // group scales the chunk's columns use (per row)
+  alignas(64) float xp[kChunk];
+  alignas(64) float xs[kMaxBlocks * 16];  // affine: sum of each lane's x
+  alignas(64) int32_t rel[kMaxBlocks * 16];
+  int32_t first_group[kMaxBlocks];  // per set of blocks (block_groups)
+};
+
+void build_code_chunk(const float* x, int64_t cols, int64_t c0, int per_lane, int64_t group_size, int set,
+                      bool lane_sums, CodeChunk* ch) {
   const int64_t n = min64(kChunk, cols - c0);
+  const int64_t block = 16 * per_lane;
   ch->c0 = c0;
-  ch->blocks = (n + kCodeBlock - 1) / kCodeBlock;
+  ch->blocks = (n + block - 1) / block;
   for (int64_t b = 0; b < ch->blocks; ++b) {
-    for (int k = 0; k < 8; ++k) {
+    for (int k = 0; k < per_lane; ++k) {
       for (int i = 0; i < 16; ++i) {
-        const int64_t c = b * kCodeBlock + 8 * i + k;
-        ch->xp[b * kCodeBlock + 16 * k + i] = c < n ? x[c0 + c] : 0.0f;
+        const int64_t c = b * block + per_lane * i + k;
+        ch->xp[b * block + 16 * k + i] = c < n ? x[c0 + c] : 0.0f;
+      }
+    }
+    if (lane_sums) {
+      for (int i = 0; i < 16; ++i) {
+        float sum = 0.0f;
+        for (int k = 0; k < per_lane; ++k) sum += ch->xp[b * block + 16 * k + i];
+        ch->xs[b * 16 + i] = sum;
       }
     }
   }
   if (group_size > 0) {
-    block_groups(c0, ch->blocks, 16, set, group_size, ch->first_group, ch->rel);
+    block_groups(c0, ch->blocks, 16, per_lane, set, group_size, ch->first_group, ch->rel);
     ch->groups = (c0 + n + group_size - 1) / group_size - c0 / group_size;
   }
 }
 
 // kN = 8 or 16 scales [index, index + kN) of the scales part as f32, in
 // lanes 0 .. kN-1 (those past num_scales, and lanes kN.. are 0; never reads
-// past the part). A block spans at most 8 groups, a pair of blocks 16, so
-// kN = 16 serves two blocks with one load and one decode.
+// past the part). A block of 128 codes spans at most 8 groups, a pair of
+// them (or a block of 256 or 512 codes) 16, so kN = 16 serves them with
+// one load and one decode.
 template <ScaleType kType, int kN>
 __m512 load_scales(const uint8_t* scales, uint64_t index, uint64_t num_scales, __m512 e8_fraction) {
   const uint64_t left = num_scales - index;
@@ -158,57 +185,89 @@ __m512 load_scales(const uint8_t* scales, uint64_t index, uint64_t num_scales, _
   }
 }
 
-struct Code4Args {
-  __m512 values;       // value of each code
+// kN zero points [index, index + kN) (u8) as f32, like load_scales.
+template <int kN>
+__m512 load_zero_points(const uint8_t* zero_points, uint64_t index, uint64_t num_scales) {
+  const uint64_t left = num_scales - index;
+  const __mmask16 m = left >= kN ? static_cast<__mmask16>((1u << kN) - 1u) : static_cast<__mmask16>((1u << left) - 1u);
+  return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, zero_points + index)));
+}
+
+struct CodeArgs {
+  __m512 values;       // value of each code (repeating every 2^bits)
   __m512 e8_fraction;  // e8_fraction_table
+  __m512i spread_dwords;  // 3-bit codes: vpermd index, 128-bit lane j <- dwords 3j .. 3j+2
+  __m512i spread_bytes;   // then vpshufb index, 32-bit lane i <- bytes 3i .. 3i+2
   const uint8_t* codes;
   uint64_t row_bytes;
   const uint8_t* scales;
+  const uint8_t* zero_points;
   uint64_t num_scales;
   uint64_t groups_per_row;
   const codec::PackedWeights* w;
 };
 
-// One block of rows [r0, r0 + R) with group scales: s[r] holds the scales
-// of the block's set (load_scales).
-template <int R>
-[[gnu::always_inline]] inline void code4_group_block(const Code4Args& a, const Code4Chunk& ch, int64_t b,
-                                                     const uint8_t* const* row, int64_t chunk_bytes,
-                                                     const __m512* s, __m512* acc) {
-  const int64_t offset = 64 * b;
-  const float* xb = ch.xp + kCodeBlock * b;
+// The codes of block `offset` of a row: a 64-byte load while the row has
+// 64 bytes left (3-bit: the last 16 are ignored), else a masked one.
+template <int kBits>
+[[gnu::always_inline]] inline __m512i load_code_block(const CodeArgs& a, const uint8_t* p, int64_t left) {
+  constexpr int64_t kBytes = CodeGeometry<kBits>::kBlockBytes;
+  const __m512i v = left >= 64 ? _mm512_loadu_si512(p) : _mm512_maskz_loadu_epi8(first_bytes(min64(left, kBytes)), p);
+  if (kBits == 3) return _mm512_shuffle_epi8(_mm512_permutexvar_epi32(a.spread_dwords, v), a.spread_bytes);
+  return v;
+}
+
+// One block of rows [r0, r0 + R) with group scales: s[r] (and z[r], the
+// zero points, if kAffine) hold those of the block's set (load_scales).
+template <int kBits, bool kAffine, int R>
+[[gnu::always_inline]] inline void code_group_block(const CodeArgs& a, const CodeChunk& ch, int64_t b,
+                                                    const uint8_t* const* row, int64_t chunk_bytes, const __m512* s,
+                                                    const __m512* z, __m512* acc) {
+  using G = CodeGeometry<kBits>;
+  const int64_t offset = G::kBlockBytes * b;
+  const float* xb = ch.xp + G::kBlockCodes * b;
   __m512i v[R];
   __m512 p[R];
-  for (int r = 0; r < R; ++r) v[r] = load_bytes(row[r] + offset, chunk_bytes - offset);
+  for (int r = 0; r < R; ++r) v[r] = load_code_block<kBits>(a, row[r] + offset, chunk_bytes - offset);
   const __m512 x0 = _mm512_load_ps(xb);
   for (int r = 0; r < R; ++r) p[r] = _mm512_mul_ps(_mm512_permutexvar_ps(v[r], a.values), x0);
-  for (int k = 1; k < 8; ++k) {
+  for (int k = 1; k < G::kPerLane; ++k) {
     const __m512 xk = _mm512_load_ps(xb + 16 * k);
     for (int r = 0; r < R; ++r) {
-      const __m512 t = _mm512_permutexvar_ps(_mm512_srli_epi32(v[r], static_cast<unsigned>(4 * k)), a.values);
+      const __m512 t = _mm512_permutexvar_ps(_mm512_srli_epi32(v[r], static_cast<unsigned>(kBits * k)), a.values);
       p[r] = _mm512_fmadd_ps(t, xk, p[r]);
     }
   }
   const __m512i rel = _mm512_load_si512(ch.rel + 16 * b);
+  if (kAffine) {
+    // scale * (sum code x - zero * sum x), per lane.
+    const __m512 xs = _mm512_load_ps(ch.xs + 16 * b);
+    for (int r = 0; r < R; ++r) p[r] = _mm512_fnmadd_ps(_mm512_permutexvar_ps(rel, z[r]), xs, p[r]);
+  }
   for (int r = 0; r < R; ++r) acc[r] = _mm512_fmadd_ps(p[r], _mm512_permutexvar_ps(rel, s[r]), acc[r]);
 }
 
 // Rows [r0, r0 + R), one chunk, group scales, one load of scales per set
-// of kSet blocks (Code4Chunk::kSet; 2 for e8, whose decode costs 4 ops, 1
-// for f16/f32, which measured faster per block).
-template <int R, ScaleType kType>
-void code4_group_rows(const Code4Args& a, const Code4Chunk& ch, int64_t r0, float* y) {
-  constexpr int kSet = kType == ScaleType::kE8 ? 2 : 1;
+// of kSet blocks (2 for e8 with 128-code blocks, whose decode costs 4 ops,
+// 1 for f16/f32, which measured faster per block, and for the longer
+// blocks of 1 and 2 bits, which span up to 16 groups each).
+template <int kBits, bool kAffine, int R, ScaleType kType>
+void code_group_rows(const CodeArgs& a, const CodeChunk& ch, int64_t r0, float* y) {
+  using G = CodeGeometry<kBits>;
+  constexpr int kSet = kType == ScaleType::kE8 && G::kPerLane == 8 ? 2 : 1;
+  constexpr int kN = G::kPerLane == 8 ? 8 * kSet : 16;
   const uint8_t* row[R];
   __m512 acc[R];
+  const uint64_t chunk_offset = static_cast<uint64_t>(ch.c0 / 8 * kBits);
   for (int r = 0; r < R; ++r) {
-    row[r] = a.codes + static_cast<uint64_t>(r0 + r) * a.row_bytes + static_cast<uint64_t>(ch.c0 / 2);
+    row[r] = a.codes + static_cast<uint64_t>(r0 + r) * a.row_bytes + chunk_offset;
     acc[r] = _mm512_setzero_ps();
   }
-  const int64_t chunk_bytes = static_cast<int64_t>(a.row_bytes) - ch.c0 / 2;  // bytes from the chunk on
+  const int64_t chunk_bytes = static_cast<int64_t>(a.row_bytes - chunk_offset);  // bytes from the chunk on
   const int next = next_rows(*a.w, r0, R);
   const int64_t sets = (ch.blocks + kSet - 1) / kSet;
-  NextRowsPrefetch next_codes(row[0] + R * a.row_bytes, a.row_bytes, min64(chunk_bytes, 64 * ch.blocks), next, sets);
+  NextRowsPrefetch next_codes(row[0] + R * a.row_bytes, a.row_bytes, min64(chunk_bytes, G::kBlockBytes * ch.blocks),
+                              next, sets);
   const uint64_t scale_bytes = codec::scale_size(kType);
   NextRowsPrefetch next_scales(a.scales + ((r0 + R) * a.groups_per_row + ch.first_group[0]) * scale_bytes,
                                a.groups_per_row * scale_bytes, ch.groups * static_cast<int64_t>(scale_bytes), next,
@@ -216,46 +275,57 @@ void code4_group_rows(const Code4Args& a, const Code4Chunk& ch, int64_t r0, floa
   for (int64_t b = 0; b < ch.blocks; b += kSet) {
     next_codes.step();
     next_scales.step();
-    __m512 s[R];
+    __m512 s[R], z[R];
     for (int r = 0; r < R; ++r) {
       const uint64_t index = static_cast<uint64_t>(r0 + r) * a.groups_per_row + static_cast<uint64_t>(ch.first_group[b / kSet]);
-      s[r] = load_scales<kType, 8 * kSet>(a.scales, index, a.num_scales, a.e8_fraction);
+      s[r] = load_scales<kType, kN>(a.scales, index, a.num_scales, a.e8_fraction);
+      if (kAffine) z[r] = load_zero_points<kN>(a.zero_points, index, a.num_scales);
     }
-    code4_group_block<R>(a, ch, b, row, chunk_bytes, s, acc);
-    if (kSet == 2 && b + 1 < ch.blocks) code4_group_block<R>(a, ch, b + 1, row, chunk_bytes, s, acc);
+    code_group_block<kBits, kAffine, R>(a, ch, b, row, chunk_bytes, s, z, acc);
+    if (kSet == 2 && b + 1 < ch.blocks) code_group_block<kBits, kAffine, R>(a, ch, b + 1, row, chunk_bytes, s, z, acc);
   }
   for (int r = 0; r < R; ++r) y[r0 + r] += hsum(acc[r]);
 }
 
+// The zero point of row r for per-row scales (affine IntCodec).
+float row_zero_point(const CodeArgs& a, int64_t r) {
+  const uint64_t index = a.w->layout.granularity == codec::Granularity::kTensor ? 0 : static_cast<uint64_t>(r);
+  return static_cast<float>(a.zero_points[index]);
+}
+
 // Rows [r0, r0 + R), one chunk, one scale per row: the row's sum is
 // scaled once. Two accumulators per row (even and odd k) halve the
-// dependency chain.
-template <int R>
-void code4_row_scaled_rows(const Code4Args& a, const Code4Chunk& ch, int64_t r0, float* y) {
+// dependency chain. Affine: the row's table is values - zero (exact:
+// small integers), so it costs nothing per code.
+template <int kBits, bool kAffine, int R>
+void code_row_scaled_rows(const CodeArgs& a, const CodeChunk& ch, int64_t r0, float* y) {
+  using G = CodeGeometry<kBits>;
   const uint8_t* row[R];
-  __m512 acc_even[R], acc_odd[R];
+  __m512 acc_even[R], acc_odd[R], values[R];
+  const uint64_t chunk_offset = static_cast<uint64_t>(ch.c0 / 8 * kBits);
   for (int r = 0; r < R; ++r) {
-    row[r] = a.codes + static_cast<uint64_t>(r0 + r) * a.row_bytes + static_cast<uint64_t>(ch.c0 / 2);
+    row[r] = a.codes + static_cast<uint64_t>(r0 + r) * a.row_bytes + chunk_offset;
     acc_even[r] = _mm512_setzero_ps();
     acc_odd[r] = _mm512_setzero_ps();
+    values[r] = kAffine ? _mm512_sub_ps(a.values, _mm512_set1_ps(row_zero_point(a, r0 + r))) : a.values;
   }
-  const int64_t chunk_bytes = static_cast<int64_t>(a.row_bytes) - ch.c0 / 2;
-  NextRowsPrefetch next_codes(row[0] + R * a.row_bytes, a.row_bytes, min64(chunk_bytes, 64 * ch.blocks),
+  const int64_t chunk_bytes = static_cast<int64_t>(a.row_bytes - chunk_offset);
+  NextRowsPrefetch next_codes(row[0] + R * a.row_bytes, a.row_bytes, min64(chunk_bytes, G::kBlockBytes * ch.blocks),
                               next_rows(*a.w, r0, R), ch.blocks);
   for (int64_t b = 0; b < ch.blocks; ++b) {
-    const int64_t offset = 64 * b;
-    const float* xb = ch.xp + kCodeBlock * b;
+    const int64_t offset = G::kBlockBytes * b;
+    const float* xb = ch.xp + G::kBlockCodes * b;
     next_codes.step();
     __m512i v[R];
-    for (int r = 0; r < R; ++r) v[r] = load_bytes(row[r] + offset, chunk_bytes - offset);
-    for (int k = 0; k < 8; k += 2) {
+    for (int r = 0; r < R; ++r) v[r] = load_code_block<kBits>(a, row[r] + offset, chunk_bytes - offset);
+    for (int k = 0; k < G::kPerLane; k += 2) {
       const __m512 xe = _mm512_load_ps(xb + 16 * k);
       const __m512 xo = _mm512_load_ps(xb + 16 * (k + 1));
       for (int r = 0; r < R; ++r) {
-        const __m512i ve = k == 0 ? v[r] : _mm512_srli_epi32(v[r], static_cast<unsigned>(4 * k));
-        const __m512i vo = _mm512_srli_epi32(v[r], static_cast<unsigned>(4 * k + 4));
-        acc_even[r] = _mm512_fmadd_ps(_mm512_permutexvar_ps(ve, a.values), xe, acc_even[r]);
-        acc_odd[r] = _mm512_fmadd_ps(_mm512_permutexvar_ps(vo, a.values), xo, acc_odd[r]);
+        const __m512i ve = k == 0 ? v[r] : _mm512_srli_epi32(v[r], static_cast<unsigned>(kBits * k));
+        const __m512i vo = _mm512_srli_epi32(v[r], static_cast<unsigned>(kBits * k + kBits));
+        acc_even[r] = _mm512_fmadd_ps(_mm512_permutexvar_ps(ve, values[r]), xe, acc_even[r]);
+        acc_odd[r] = _mm512_fmadd_ps(_mm512_permutexvar_ps(vo, values[r]), xo, acc_odd[r]);
       }
     }
   }
@@ -264,43 +334,73 @@ void code4_row_scaled_rows(const Code4Args& a, const Code4Chunk& ch, int64_t r0,
   }
 }
 
-template <int R>
-void code4_rows(const Plan& plan, const Code4Args& a, const Code4Chunk& ch, int64_t r0, float* y) {
-  if (!plan.group_scales) return code4_row_scaled_rows<R>(a, ch, r0, y);
+template <int kBits, bool kAffine, int R>
+void code_rows(const Plan& plan, const CodeArgs& a, const CodeChunk& ch, int64_t r0, float* y) {
+  if (!plan.group_scales) return code_row_scaled_rows<kBits, kAffine, R>(a, ch, r0, y);
   switch (a.w->layout.scale_type) {
-    case ScaleType::kF32: return code4_group_rows<R, ScaleType::kF32>(a, ch, r0, y);
-    case ScaleType::kF16: return code4_group_rows<R, ScaleType::kF16>(a, ch, r0, y);
-    case ScaleType::kE8: return code4_group_rows<R, ScaleType::kE8>(a, ch, r0, y);
+    case ScaleType::kF32: return code_group_rows<kBits, kAffine, R, ScaleType::kF32>(a, ch, r0, y);
+    case ScaleType::kF16: return code_group_rows<kBits, kAffine, R, ScaleType::kF16>(a, ch, r0, y);
+    case ScaleType::kE8: return code_group_rows<kBits, kAffine, R, ScaleType::kE8>(a, ch, r0, y);
+  }
+}
+
+template <int kBits, bool kAffine>
+void code_kernel_bits(const Plan& plan, const codec::PackedWeights& w, const float* x, const float* bias, float* y,
+                      int64_t row_begin, int64_t row_end) {
+  using G = CodeGeometry<kBits>;
+  init_outputs(bias, y, row_begin, row_end);
+  alignas(16) float fraction[16];
+  e8_fraction_table(fraction);
+  alignas(64) int32_t spread_dwords[16];
+  alignas(64) uint8_t spread_bytes[64];
+  for (int i = 0; i < 16; ++i) spread_dwords[i] = i / 4 * 3 + (i % 4 < 3 ? i % 4 : 2);
+  for (int i = 0; i < 64; ++i) spread_bytes[i] = static_cast<uint8_t>(i % 16 / 4 * 3 + (i % 4 < 3 ? i % 4 : 2));
+  CodeArgs a;
+  a.values = _mm512_loadu_ps(plan.values);
+  a.e8_fraction = _mm512_loadu_ps(fraction);
+  a.spread_dwords = _mm512_load_si512(spread_dwords);
+  a.spread_bytes = _mm512_load_si512(spread_bytes);
+  a.codes = w.data;
+  a.row_bytes = w.segment.row_bytes;
+  a.scales = w.data + w.segment.scales_offset;
+  a.zero_points = w.data + w.segment.zero_points_offset;
+  a.num_scales = w.segment.num_scales;
+  a.groups_per_row = w.segment.groups_per_row;
+  a.w = &w;
+  const bool e8_pairs = w.layout.scale_type == ScaleType::kE8 && G::kPerLane == 8;
+  CodeChunk ch;
+  const int64_t cols = w.layout.cols;
+  for (int64_t c0 = 0; c0 < cols; c0 += kChunk) {
+    build_code_chunk(x, cols, c0, G::kPerLane, plan.group_scales ? plan.group_size : 0, e8_pairs ? 2 : 1,
+                     kAffine && plan.group_scales, &ch);
+    int64_t r = row_begin;
+    for (; r + kRows <= row_end; r += kRows) code_rows<kBits, kAffine, kRows>(plan, a, ch, r, y);
+    switch (row_end - r) {
+      case 3: code_rows<kBits, kAffine, 3>(plan, a, ch, r, y); break;
+      case 2: code_rows<kBits, kAffine, 2>(plan, a, ch, r, y); break;
+      case 1: code_rows<kBits, kAffine, 1>(plan, a, ch, r, y); break;
+      default: break;
+    }
   }
 }
 
 void code4_kernel(const Plan& plan, const codec::PackedWeights& w, const float* x, const float* bias, float* y,
                   int64_t row_begin, int64_t row_end) {
-  init_outputs(bias, y, row_begin, row_end);
-  alignas(16) float fraction[16];
-  e8_fraction_table(fraction);
-  Code4Args a;
-  a.values = _mm512_loadu_ps(plan.values);
-  a.e8_fraction = _mm512_loadu_ps(fraction);
-  a.codes = w.data;
-  a.row_bytes = w.segment.row_bytes;
-  a.scales = w.data + w.segment.scales_offset;
-  a.num_scales = w.segment.num_scales;
-  a.groups_per_row = w.segment.groups_per_row;
-  a.w = &w;
-  Code4Chunk ch;
-  const int64_t cols = w.layout.cols;
-  for (int64_t c0 = 0; c0 < cols; c0 += kChunk) {
-    build_code4_chunk(x, cols, c0, plan.group_scales ? plan.group_size : 0,
-                      w.layout.scale_type == ScaleType::kE8 ? 2 : 1, &ch);
-    int64_t r = row_begin;
-    for (; r + kRows <= row_end; r += kRows) code4_rows<kRows>(plan, a, ch, r, y);
-    switch (row_end - r) {
-      case 3: code4_rows<3>(plan, a, ch, r, y); break;
-      case 2: code4_rows<2>(plan, a, ch, r, y); break;
-      case 1: code4_rows<1>(plan, a, ch, r, y); break;
-      default: break;
-    }
+  code_kernel_bits<4, false>(plan, w, x, bias, y, row_begin, row_end);
+}
+
+void codes_kernel(const Plan& plan, const codec::PackedWeights& w, const float* x, const float* bias, float* y,
+                  int64_t row_begin, int64_t row_end) {
+  const bool aff = plan.affine;
+  switch (plan.bits) {
+    case 1: return aff ? code_kernel_bits<1, true>(plan, w, x, bias, y, row_begin, row_end)
+                       : code_kernel_bits<1, false>(plan, w, x, bias, y, row_begin, row_end);
+    case 2: return aff ? code_kernel_bits<2, true>(plan, w, x, bias, y, row_begin, row_end)
+                       : code_kernel_bits<2, false>(plan, w, x, bias, y, row_begin, row_end);
+    case 3: return aff ? code_kernel_bits<3, true>(plan, w, x, bias, y, row_begin, row_end)
+                       : code_kernel_bits<3, false>(plan, w, x, bias, y, row_begin, row_end);
+    default: return aff ? code_kernel_bits<4, true>(plan, w, x, bias, y, row_begin, row_end)
+                        : code_kernel_bits<4, false>(plan, w, x, bias, y, row_begin, row_end);
   }
 }
 
@@ -385,11 +485,13 @@ void int8_kernel(const Plan&, const codec::PackedWeights& w, const float* x, con
 // d words out of 128 bytes (8 Q4_0 or 4 Q8_0 blocks) and vcvtph2ps
 // converts them, instead of a scalar conversion per block. Writes up to 8
 // floats past d[n - 1].
-template <int kBlockBytes>
+// kOffset: the byte offset of the f16 in the block (2 for the m of Q4_1,
+// Q5_1).
+template <int kBlockBytes, int kOffset = 0>
 void load_block_scales(const uint8_t* blocks, int64_t n, float* d) {
-  constexpr int kPerStep = 126 / kBlockBytes + 1;  // blocks whose d lies in the first 128 bytes
+  constexpr int kPerStep = (126 - kOffset) / kBlockBytes + 1;  // blocks whose f16 lies in the first 128 bytes
   alignas(64) int16_t index[32] = {};
-  for (int j = 0; j < kPerStep; ++j) index[j] = static_cast<int16_t>(j * kBlockBytes / 2);
+  for (int j = 0; j < kPerStep; ++j) index[j] = static_cast<int16_t>((j * kBlockBytes + kOffset) / 2);
   const __m512i idx = _mm512_load_si512(index);
   for (int64_t j = 0; j < n; j += kPerStep) {
     const uint8_t* p = blocks + j * kBlockBytes;
@@ -491,10 +593,176 @@ void q8_0_kernel(const Plan& plan, const codec::PackedWeights& w, const float* x
   ggml_kernel<false>(plan, w, x, bias, y, row_begin, row_end);
 }
 
+// Q4_1, Q5_0, Q5_1: the Q4_0 scheme, plus
+//   - the fifth bit (Q5): qh bit j belongs to weight j. A broadcast of qh
+//     shifted right by the lane's weight index (vpsrlvd) and left by 4
+//     puts it at bit 4 of the index; the 32-entry table (two registers,
+//     vpermt2ps, which reads the low 5 index bits only, so the bits above
+//     may be left as they are) decodes the 5-bit code.
+//   - the min m (_1): w = d q + m, so a block adds d * sum q x + m * sum x;
+//     the blocks' x sums are worked out once per chunk (shared by every
+//     row) and the m terms of a row are summed 16 blocks at a time.
+template <int kBlockBytes>
+constexpr int ggml_qs_offset() {
+  return kBlockBytes == 20 ? 4 : kBlockBytes == 22 ? 6 : 8;
+}
+
+// Block sums of x: bx[j] = x[32 j] + ... + x[32 j + 31] (in that order),
+// zeros up to a multiple of 16 blocks.
+void block_x_sums(const PlainChunk& ch, float* bx) {
+  const int64_t nb = (ch.n + 31) / 32;
+  for (int64_t j = 0; j < (nb + 15) / 16 * 16; ++j) {
+    float sum = 0.0f;
+    if (j < nb) {
+      for (int i = 0; i < 32; ++i) sum += ch.x[32 * j + i];
+    }
+    bx[j] = sum;
+  }
+}
+
+template <int kBlockBytes, int R>
+void ggml5_rows(const __m512 t_lo, const __m512 t_hi, const float* bx, const codec::PackedWeights& w,
+                const PlainChunk& ch, int64_t r0, float* y) {
+  constexpr bool kHigh = kBlockBytes != 20;  // Q5_*: qh
+  constexpr bool kMin = kBlockBytes != 22;   // _1: m
+  constexpr int kQs = ggml_qs_offset<kBlockBytes>();
+  const int64_t nb = (ch.n + 31) / 32;
+  const uint8_t* row[R];
+  alignas(64) float d[R][kGgmlBlocks + 8];
+  alignas(64) float m[R][kGgmlBlocks + 8];
+  __m512 acc[R];
+  for (int r = 0; r < R; ++r) {
+    row[r] = w.data + static_cast<uint64_t>(r0 + r) * w.segment.row_bytes + static_cast<uint64_t>(ch.c0 / 32 * kBlockBytes);
+    load_block_scales<kBlockBytes>(row[r], nb, d[r]);
+    if (kMin) load_block_scales<kBlockBytes, 2>(row[r], nb, m[r]);
+    acc[r] = _mm512_setzero_ps();
+  }
+  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i lane_hi = _mm512_add_epi32(lane, _mm512_set1_epi32(16));
+  const __m512i low4 = _mm512_set1_epi32(0x0F);
+  NextRowsPrefetch next(row[0] + R * w.segment.row_bytes, w.segment.row_bytes, nb * kBlockBytes, next_rows(w, r0, R),
+                        nb);
+  for (int64_t j = 0; j < nb; ++j) {
+    next.step();
+    const __m512 x0 = _mm512_load_ps(ch.x + 32 * j);
+    const __m512 x1 = _mm512_load_ps(ch.x + 32 * j + 16);
+    for (int r = 0; r < R; ++r) {
+      const uint8_t* block = row[r] + j * kBlockBytes;
+      const __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block + kQs)));
+      __m512 w0, w1;
+      if (kHigh) {
+        uint32_t qh;
+        std::memcpy(&qh, block + kQs - 4, 4);
+        const __m512i h = _mm512_set1_epi32(static_cast<int>(qh));
+        const __m512i h0 = _mm512_slli_epi32(_mm512_srlv_epi32(h, lane), 4);
+        const __m512i h1 = _mm512_slli_epi32(_mm512_srlv_epi32(h, lane_hi), 4);
+        // Low nibble from v, bit 4 (and don't-care bits above) from h0.
+        const __m512i i0 = _mm512_ternarylogic_epi32(v, h0, low4, 0xE4);
+        const __m512i i1 = _mm512_or_si512(_mm512_srli_epi32(v, 4), h1);
+        w0 = _mm512_permutex2var_ps(t_lo, i0, t_hi);
+        w1 = _mm512_permutex2var_ps(t_lo, i1, t_hi);
+      } else {
+        w0 = _mm512_permutexvar_ps(v, t_lo);
+        w1 = _mm512_permutexvar_ps(_mm512_srli_epi32(v, 4), t_lo);
+      }
+      const __m512 p = _mm512_fmadd_ps(w1, x1, _mm512_mul_ps(w0, x0));
+      acc[r] = _mm512_fmadd_ps(p, _mm512_set1_ps(d[r][j]), acc[r]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    float sum = hsum(acc[r]);
+    if (kMin) {
+      __m512 mx = _mm512_setzero_ps();
+      for (int64_t j = 0; j < nb; j += 16) {
+        const __mmask16 k = nb - j >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (nb - j)) - 1u);
+        mx = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, m[r] + j), _mm512_load_ps(bx + j), mx);
+      }
+      sum += hsum(mx);
+    }
+    y[r0 + r] += sum;
+  }
+}
+
+template <int kBlockBytes>
+void ggml5_kernel(const Plan&, const codec::PackedWeights& w, const float* x, const float* bias, float* y,
+                  int64_t row_begin, int64_t row_end) {
+  init_outputs(bias, y, row_begin, row_end);
+  // Code values: Q4_1 0..15, Q5_0 -16..15, Q5_1 0..31.
+  alignas(64) float table[32];
+  for (int c = 0; c < 32; ++c) table[c] = static_cast<float>(kBlockBytes == 22 ? c - 16 : c);
+  const __m512 t_lo = _mm512_load_ps(table);
+  const __m512 t_hi = _mm512_load_ps(table + 16);
+  PlainChunk ch;
+  alignas(64) float bx[kGgmlBlocks + 16];
+  for (int64_t c0 = 0; c0 < w.layout.cols; c0 += kChunk) {
+    build_plain_chunk(x, w.layout.cols, c0, 32, &ch);
+    if (kBlockBytes != 22) block_x_sums(ch, bx);
+    int64_t r = row_begin;
+    for (; r + kRows <= row_end; r += kRows) ggml5_rows<kBlockBytes, kRows>(t_lo, t_hi, bx, w, ch, r, y);
+    for (; r < row_end; ++r) ggml5_rows<kBlockBytes, 1>(t_lo, t_hi, bx, w, ch, r, y);
+  }
+}
+
+// ------------------------------------------------------------ f16, bf16
+
+// 16 weights a step: vcvtph2ps (f16) or a zero-extension and a shift into
+// the high half of the f32 (bf16 is the f32's top 16 bits).
+template <bool kBf16>
+[[gnu::always_inline]] inline __m512 load_half(const uint8_t* p, int64_t left) {
+  const __m256i h = left >= 16 ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))
+                               : _mm256_maskz_loadu_epi16(static_cast<__mmask16>((1u << left) - 1u), p);
+  if (kBf16) return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+  return _mm512_cvtph_ps(h);
+}
+
+template <bool kBf16, int R>
+void half_rows(const codec::PackedWeights& w, const PlainChunk& ch, int64_t r0, float* y) {
+  const uint8_t* row[R];
+  __m512 acc_a[R], acc_b[R];
+  for (int r = 0; r < R; ++r) {
+    row[r] = w.data + static_cast<uint64_t>(r0 + r) * w.segment.row_bytes + static_cast<uint64_t>(ch.c0 * 2);
+    acc_a[r] = _mm512_setzero_ps();
+    acc_b[r] = _mm512_setzero_ps();
+  }
+  NextRowsPrefetch next(row[0] + R * w.segment.row_bytes, w.segment.row_bytes, ch.n * 2, next_rows(w, r0, R),
+                        (ch.n + 31) / 32);
+  for (int64_t j = 0; j < ch.n; j += 32) {
+    next.step();
+    const __m512 x0 = _mm512_load_ps(ch.x + j);
+    const __m512 x1 = _mm512_load_ps(ch.x + j + 16);
+    for (int r = 0; r < R; ++r) {
+      // Columns past ch.n read as 0 (masked), never past the row.
+      acc_a[r] = _mm512_fmadd_ps(load_half<kBf16>(row[r] + 2 * j, ch.n - j), x0, acc_a[r]);
+      if (ch.n - j > 16) acc_b[r] = _mm512_fmadd_ps(load_half<kBf16>(row[r] + 2 * j + 32, ch.n - j - 16), x1, acc_b[r]);
+    }
+  }
+  for (int r = 0; r < R; ++r) y[r0 + r] += hsum(_mm512_add_ps(acc_a[r], acc_b[r]));
+}
+
+template <bool kBf16>
+void half_kernel_of(const codec::PackedWeights& w, const float* x, const float* bias, float* y, int64_t row_begin,
+                    int64_t row_end) {
+  init_outputs(bias, y, row_begin, row_end);
+  PlainChunk ch;
+  for (int64_t c0 = 0; c0 < w.layout.cols; c0 += kChunk) {
+    build_plain_chunk(x, w.layout.cols, c0, 32, &ch);
+    int64_t r = row_begin;
+    for (; r + kRows <= row_end; r += kRows) half_rows<kBf16, kRows>(w, ch, r, y);
+    for (; r < row_end; ++r) half_rows<kBf16, 1>(w, ch, r, y);
+  }
+}
+
+void half_kernel(const Plan&, const codec::PackedWeights& w, const float* x, const float* bias, float* y,
+                 int64_t row_begin, int64_t row_end) {
+  if (w.layout.format == codec::Format::kBF16) return half_kernel_of<true>(w, x, bias, y, row_begin, row_end);
+  half_kernel_of<false>(w, x, bias, y, row_begin, row_end);
+}
+
 }  // namespace
 
 const SimdGemv& avx512_gemv() {
-  static const SimdGemv table = {"avx512", code4_kernel, int8_kernel, q4_0_kernel, q8_0_kernel};
+  static const SimdGemv table = {"avx512",     code4_kernel, int8_kernel, q4_0_kernel, q8_0_kernel,
+                                 codes_kernel, ggml5_kernel<20>, ggml5_kernel<22>, ggml5_kernel<24>, half_kernel};
   return table;
 }
 

@@ -19,6 +19,12 @@ struct SimdGemv {
   ShapeKernel int8;
   ShapeKernel q4_0;
   ShapeKernel q8_0;
+  // Null: the reference.
+  ShapeKernel codes;
+  ShapeKernel q4_1;
+  ShapeKernel q5_0;
+  ShapeKernel q5_1;
+  ShapeKernel half;
 };
 
 // The scalar reference (gemv_reference.cc): every format.
