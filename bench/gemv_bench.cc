@@ -96,6 +96,9 @@ const FormatSpec kFormats[] = {
     {"int3_g32_f16", Format::kInt, 3, Granularity::kGroup, 32, ScaleType::kF16},
     {"lut2", Format::kTable, 2, Granularity::kGroup, 16, ScaleType::kE8},
     {"int2_asym_g32_f16", Format::kInt, 2, Granularity::kGroup, 32, ScaleType::kF16, false},
+    {"lut5_g32_f16", Format::kTable, 5, Granularity::kGroup, 32, ScaleType::kF16},
+    {"lut8_g32_f16", Format::kTable, 8, Granularity::kGroup, 32, ScaleType::kF16},
+    {"int8_asym_g32_f16", Format::kInt, 8, Granularity::kGroup, 32, ScaleType::kF16, false},
     {"f16", Format::kF16, 16, Granularity::kChannel, 0, ScaleType::kF32},
     {"bf16", Format::kBF16, 16, Granularity::kChannel, 0, ScaleType::kF32},
 };

@@ -397,7 +397,8 @@ void q8_0_kernel(const Plan&, const codec::PackedWeights& w, const float* x, con
 
 const SimdGemv& avx2_gemv() {
   static const SimdGemv table = {"avx2",  code4_kernel, int8_kernel, q4_0_kernel, q8_0_kernel,
-                                 nullptr, nullptr,     nullptr,     nullptr,     nullptr};
+                                 nullptr, nullptr,     nullptr,     nullptr,     nullptr,
+                                 nullptr};
   return table;
 }
 

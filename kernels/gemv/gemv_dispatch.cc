@@ -34,6 +34,7 @@ ShapeKernel kernel_for(const SimdGemv& table, Shape shape) {
     case Shape::kQ5_0: return table.q5_0;
     case Shape::kQ5_1: return table.q5_1;
     case Shape::kHalf: return table.half;
+    case Shape::kWide: return table.wide;
     case Shape::kUnsupported: return nullptr;
   }
   return nullptr;

@@ -25,6 +25,7 @@ struct SimdGemv {
   ShapeKernel q5_0;
   ShapeKernel q5_1;
   ShapeKernel half;
+  ShapeKernel wide;
 };
 
 // The scalar reference (gemv_reference.cc): every format.

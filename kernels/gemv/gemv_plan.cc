@@ -45,8 +45,16 @@ Plan make_plan(const codec::PackedWeights& w) {
     plan.shape = Shape::kInt8;
     return plan;
   }
-  if (l.bits > 4) return plan;
   if (l.format == Format::kTable && w.table == nullptr) return plan;
+  if (l.bits > 4) {
+    if (l.bits > 8) return plan;  // 9-bit tables: a code may span 3 bytes
+    plan.shape = Shape::kWide;
+    plan.bits = l.bits;
+    plan.affine = affine;
+    plan.group_scales = group;
+    plan.group_size = group ? l.group_size : 0;
+    return plan;
+  }
   // A lane of 1-bit codes holds 32 of them: it must not straddle groups.
   if (group && l.bits == 1 && l.group_size % 32 != 0) return plan;
   plan.shape = l.bits == 4 && !affine ? Shape::kCode4 : Shape::kCodes;

@@ -30,9 +30,17 @@ namespace nibble::gemv {
 //            row's zero point from the table, group scales subtract
 //            zero * (sum of the lane's x) per lane. 1-bit codes need
 //            groups that are multiples of 32 (a lane holds 32 codes).
+//   kWide    (AVX-512 only) codes of 5..8 bits, IntCodec (symmetric or
+//            affine) or TableCodec, any scale layout (groups multiples of
+//            16) except the int8 symmetric per-row case (kInt8): 16 codes
+//            (2 * bits bytes) per step, each lane's two bytes picked by a
+//            vpshufb of the broadcast bytes, shifted (vpsrlvd) and masked;
+//            ints convert (minus the zero point), tables of 32 entries are
+//            a vpermt2ps, larger ones a gather from the (L1-resident)
+//            table.
 //   kQ4_1, kQ5_0, kQ5_1  ggml blocks (AVX-512 only).
 //   kHalf    f16 / bf16 weights (AVX-512 only).
-enum class Shape : uint8_t { kUnsupported = 0, kCode4, kInt8, kQ4_0, kQ8_0, kCodes, kQ4_1, kQ5_0, kQ5_1, kHalf };
+enum class Shape : uint8_t { kUnsupported = 0, kCode4, kInt8, kQ4_0, kQ8_0, kCodes, kQ4_1, kQ5_0, kQ5_1, kHalf, kWide };
 
 struct Plan {
   Shape shape = Shape::kUnsupported;

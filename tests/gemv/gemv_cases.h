@@ -85,11 +85,21 @@ inline const FormatCase kFormats[] = {
     {"int3_asym_g48_f32", Format::kInt, 3, Granularity::kGroup, 48, ScaleType::kF32, false, true},
     {"int2_asym_g16_e8", Format::kInt, 2, Granularity::kGroup, 16, ScaleType::kE8, false, true},
     {"int2_asym_channel_f16", Format::kInt, 2, Granularity::kChannel, 0, ScaleType::kF16, false, true},
+    // 5..8-bit codes (kWide, AVX-512).
+    {"int8_g32_f16", Format::kInt, 8, Granularity::kGroup, 32, ScaleType::kF16, true, true},
+    {"int8_asym_g16_e8", Format::kInt, 8, Granularity::kGroup, 16, ScaleType::kE8, false, true},
+    {"int8_asym_channel", Format::kInt, 8, Granularity::kChannel, 0, ScaleType::kF32, false, true},
+    {"lut5_g32_f16", Format::kTable, 5, Granularity::kGroup, 32, ScaleType::kF16, true, true},
+    {"lut6_g16_e8", Format::kTable, 6, Granularity::kGroup, 16, ScaleType::kE8, true, true},
+    {"lut7_channel_f32", Format::kTable, 7, Granularity::kChannel, 0, ScaleType::kF32, true, true},
+    {"lut8_g48_f16", Format::kTable, 8, Granularity::kGroup, 48, ScaleType::kF16, true, true},
+    {"int5_g32_f16", Format::kInt, 5, Granularity::kGroup, 32, ScaleType::kF16, true, true},
+    {"int6_asym_g64_f32", Format::kInt, 6, Granularity::kGroup, 64, ScaleType::kF32, false, true},
+    {"int7_tensor_e8", Format::kInt, 7, Granularity::kTensor, 0, ScaleType::kE8, true, true},
     // Reference on every level.
     {"lut1_g16_e8", Format::kTable, 1, Granularity::kGroup, 16, ScaleType::kE8, true, false},
     {"lut4_g8_e8", Format::kTable, 4, Granularity::kGroup, 8, ScaleType::kE8, true, false},
-    {"int8_g32_f16", Format::kInt, 8, Granularity::kGroup, 32, ScaleType::kF16, true, false},
-    {"lut5_g32_f16", Format::kTable, 5, Granularity::kGroup, 32, ScaleType::kF16, true, false},
+    {"lut9_g32_f16", Format::kTable, 9, Granularity::kGroup, 32, ScaleType::kF16, true, false},
     {"f32", Format::kF32, 32, Granularity::kChannel, 0, ScaleType::kF32, true, false},
 };
 
