@@ -165,10 +165,10 @@ void code_group_rows(const CodeArgs& a, const CodeChunk& ch, int64_t r0, float* 
   const int64_t chunk_bytes = static_cast<int64_t>(a.row_bytes - chunk_offset);  // bytes from the chunk on
   const int next = next_rows(*a.w, r0, R);
   const int64_t sets = (ch.blocks + kSet - 1) / kSet;
-  NextRowsPrefetch next_codes(row[0] + R * a.row_bytes, a.row_bytes, min64(chunk_bytes, G::kBlockBytes * ch.blocks),
+  NextRowsPrefetchL2 next_codes(row[0] + kAhead * R * a.row_bytes, a.row_bytes, min64(chunk_bytes, G::kBlockBytes * ch.blocks),
                               next, sets);
   const uint64_t scale_bytes = codec::scale_size(kType);
-  NextRowsPrefetch next_scales(a.scales + ((r0 + R) * a.groups_per_row + ch.first_group[0]) * scale_bytes,
+  NextRowsPrefetchL2 next_scales(a.scales + ((r0 + kAhead * R) * a.groups_per_row + ch.first_group[0]) * scale_bytes,
                                a.groups_per_row * scale_bytes, ch.groups * static_cast<int64_t>(scale_bytes), next,
                                sets);
   for (int64_t b = 0; b < ch.blocks; b += kSet) {
@@ -209,7 +209,7 @@ void code_row_scaled_rows(const CodeArgs& a, const CodeChunk& ch, int64_t r0, fl
     values[r] = kAffine ? _mm512_sub_ps(a.values, _mm512_set1_ps(row_zero_point(a, r0 + r))) : a.values;
   }
   const int64_t chunk_bytes = static_cast<int64_t>(a.row_bytes - chunk_offset);
-  NextRowsPrefetch next_codes(row[0] + R * a.row_bytes, a.row_bytes, min64(chunk_bytes, G::kBlockBytes * ch.blocks),
+  NextRowsPrefetchL2 next_codes(row[0] + kAhead * R * a.row_bytes, a.row_bytes, min64(chunk_bytes, G::kBlockBytes * ch.blocks),
                               next_rows(*a.w, r0, R), ch.blocks);
   for (int64_t b = 0; b < ch.blocks; ++b) {
     const int64_t offset = G::kBlockBytes * b;

@@ -57,9 +57,15 @@ inline void init_outputs(const float* bias, float* y, int64_t row_begin, int64_t
   for (int64_t r = row_begin; r < row_end; ++r) y[r] = bias != nullptr ? bias[r] : 0.0f;
 }
 
-// How many rows follow the block [r0, r0 + R): what NextRowsPrefetch fetches.
+// The row block whose lines a block prefetches (into L2) while it runs:
+// the one after next (next_rows_prefetch.h says why).
+constexpr int kAhead = 2;
+
+// How many rows of the block [r0 + kAhead R, r0 + (kAhead + 1) R) exist:
+// what NextRowsPrefetchL2 fetches.
 inline int next_rows(const codec::PackedWeights& w, int64_t r0, int R) {
-  return static_cast<int>(min64(R, w.layout.rows - (r0 + R) > 0 ? w.layout.rows - (r0 + R) : 0));
+  const int64_t left = w.layout.rows - (r0 + kAhead * R);
+  return static_cast<int>(min64(R, left > 0 ? left : 0));
 }
 
 // The low n bits set, n <= 64.

@@ -51,7 +51,7 @@ void q4_0_rows(const __m512 values, const codec::PackedWeights& w, const PlainCh
     load_block_scales<kBytes>(row[r], nb, d[r]);
     acc[r] = _mm512_setzero_ps();
   }
-  NextRowsPrefetch next(row[0] + R * w.segment.row_bytes, w.segment.row_bytes, nb * kBytes, next_rows(w, r0, R), nb);
+  NextRowsPrefetchL2 next(row[0] + kAhead * R * w.segment.row_bytes, w.segment.row_bytes, nb * kBytes, next_rows(w, r0, R), nb);
   for (int64_t j = 0; j < nb; ++j) {
     next.step();
     const __m512 x0 = _mm512_load_ps(ch.x + 32 * j);
@@ -78,7 +78,7 @@ void q8_0_rows(const codec::PackedWeights& w, const PlainChunk& ch, int64_t r0, 
     load_block_scales<kBytes>(row[r], nb, d[r]);
     acc[r] = _mm512_setzero_ps();
   }
-  NextRowsPrefetch next(row[0] + R * w.segment.row_bytes, w.segment.row_bytes, nb * kBytes, next_rows(w, r0, R), nb);
+  NextRowsPrefetchL2 next(row[0] + kAhead * R * w.segment.row_bytes, w.segment.row_bytes, nb * kBytes, next_rows(w, r0, R), nb);
   for (int64_t j = 0; j < nb; ++j) {
     next.step();
     const __m512 x0 = _mm512_load_ps(ch.x + 32 * j);
@@ -161,7 +161,7 @@ void ggml5_rows(const __m512 t_lo, const __m512 t_hi, const float* bx, const cod
   const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   const __m512i lane_hi = _mm512_add_epi32(lane, _mm512_set1_epi32(16));
   const __m512i low4 = _mm512_set1_epi32(0x0F);
-  NextRowsPrefetch next(row[0] + R * w.segment.row_bytes, w.segment.row_bytes, nb * kBlockBytes, next_rows(w, r0, R),
+  NextRowsPrefetchL2 next(row[0] + kAhead * R * w.segment.row_bytes, w.segment.row_bytes, nb * kBlockBytes, next_rows(w, r0, R),
                         nb);
   for (int64_t j = 0; j < nb; ++j) {
     next.step();

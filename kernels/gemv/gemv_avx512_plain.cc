@@ -44,7 +44,7 @@ void int8_rows(const codec::PackedWeights& w, const PlainChunk& ch, int64_t r0, 
   }
   // Bytes of the row from the chunk on (>= ch.n: rows hold whole groups of 8).
   const int64_t chunk_bytes = min64(static_cast<int64_t>(row_bytes) - ch.c0, kChunk);
-  NextRowsPrefetch next(row[0] + R * row_bytes, row_bytes, ch.n, next_rows(w, r0, R), (ch.n + 31) / 32);
+  NextRowsPrefetchL2 next(row[0] + kAhead * R * row_bytes, row_bytes, ch.n, next_rows(w, r0, R), (ch.n + 31) / 32);
   int64_t j = 0;
   for (; j + 32 <= chunk_bytes && j < ch.n; j += 32) {
     next.step();
@@ -92,7 +92,7 @@ void half_rows(const codec::PackedWeights& w, const PlainChunk& ch, int64_t r0, 
     acc_a[r] = _mm512_setzero_ps();
     acc_b[r] = _mm512_setzero_ps();
   }
-  NextRowsPrefetch next(row[0] + R * w.segment.row_bytes, w.segment.row_bytes, ch.n * 2, next_rows(w, r0, R),
+  NextRowsPrefetchL2 next(row[0] + kAhead * R * w.segment.row_bytes, w.segment.row_bytes, ch.n * 2, next_rows(w, r0, R),
                         (ch.n + 31) / 32);
   for (int64_t j = 0; j < ch.n; j += 32) {
     next.step();
@@ -209,7 +209,7 @@ void wide_rows(const WideArgs& a, const codec::PackedWeights& w, const PlainChun
       zero[r] = _mm512_set1_epi32(zero_points[index]);
     }
   }
-  NextRowsPrefetch next(row[0] + R * w.segment.row_bytes, w.segment.row_bytes, min64(chunk_bytes, 2 * kBits * vectors),
+  NextRowsPrefetchL2 next(row[0] + kAhead * R * w.segment.row_bytes, w.segment.row_bytes, min64(chunk_bytes, 2 * kBits * vectors),
                         next_rows(w, r0, R), vectors);
   int64_t g = 0;  // the group of vector j, relative to `first`
   for (int64_t j = 0; j < vectors; ++j) {
