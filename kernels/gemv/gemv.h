@@ -52,8 +52,8 @@ using nibble::parse_isa;
 
 // Whether some SIMD level has a kernel of its own for this weight (if
 // not, every level runs the scalar reference). The shapes added after the
-// first ones (gemv_plan.h: kCodes, kQ4_1, kQ5_*, kHalf) have AVX-512
-// kernels only; AVX2 runs the reference for them.
+// first ones (gemv_plan.h: kCodes, kWide, kQ4_1, kQ5_*) have AVX-512
+// kernels only; AVX2 runs the reference for them (kHalf has both).
 bool has_simd_kernel(const codec::PackedWeights& w);
 
 }  // namespace nibble::gemv

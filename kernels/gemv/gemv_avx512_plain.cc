@@ -137,9 +137,8 @@ struct WideArgs {
   __m512i pick;   // vpshufb index: lane i <- bytes kBits*i/8, +1
   __m512i shift;  // (kBits * i) % 8
   __m512i mask;   // 2^kBits - 1
-  __m512 t[4];    // tables of up to 64 entries, 16 per register
+  __m512 t[16];   // the table, 16 entries per register
   __m512 e8_fraction;
-  const float* table;  // the whole table (gathers, 7 and 8 bits)
 };
 
 // The codes of vector j (16 codes) of a row whose bytes from there on are
@@ -154,18 +153,24 @@ template <int kBits>
   return kBits == 8 ? code : _mm512_and_si512(code, a.mask);
 }
 
-// The value of 16 codes before scaling (ints: code - zero).
+// The value of 16 codes before scaling (ints: code - zero). Tables: a
+// vpermt2ps looks up 32 entries (two registers) by the index's low 5 bits;
+// larger tables are 2^(bits-5) such lookups, merged by a blend tree on
+// bits 5, 6, 7 of the code. At 8 bits that is 8 permutes, 7 blends and 3
+// tests per 16 codes, ~1.7 cycles per weight on this Zen 4: only 10-15%
+// faster than a vgatherdps of the 16 entries from the table in L1 (the
+// first version), and far from the bandwidth (docs/GEMV.md).
 template <int kBits, bool kTable>
 [[gnu::always_inline]] inline __m512 wide_values(const WideArgs& a, __m512i code, __m512i zero) {
   if (!kTable) return _mm512_cvtepi32_ps(_mm512_sub_epi32(code, zero));
-  if (kBits == 5) return _mm512_permutex2var_ps(a.t[0], code, a.t[1]);
-  if (kBits == 6) {
-    // Two 32-entry halves, chosen by bit 5.
-    const __m512 lo = _mm512_permutex2var_ps(a.t[0], code, a.t[1]);
-    const __m512 hi = _mm512_permutex2var_ps(a.t[2], code, a.t[3]);
-    return _mm512_mask_blend_ps(_mm512_test_epi32_mask(code, _mm512_set1_epi32(32)), lo, hi);
+  constexpr int kHalves = 1 << (kBits - 5);
+  __m512 v[kHalves];
+  for (int h = 0; h < kHalves; ++h) v[h] = _mm512_permutex2var_ps(a.t[2 * h], code, a.t[2 * h + 1]);
+  for (int bit = 5, n = kHalves; n > 1; ++bit, n /= 2) {
+    const __mmask16 upper = _mm512_test_epi32_mask(code, _mm512_set1_epi32(1 << bit));
+    for (int h = 0; h < n / 2; ++h) v[h] = _mm512_mask_blend_ps(upper, v[2 * h], v[2 * h + 1]);
   }
-  return _mm512_i32gather_ps(code, a.table, 4);
+  return v[0];
 }
 
 // Rows [r0, r0 + R), one chunk. The chunk's 16-code vectors go in order;
@@ -261,15 +266,14 @@ void wide_kernel_of(const codec::PackedWeights& w, const float* x, const float* 
   a.pick = _mm512_load_si512(pick);
   a.shift = _mm512_load_si512(shift);
   a.mask = _mm512_set1_epi32((1 << kBits) - 1);
-  alignas(64) float t[64] = {};
+  alignas(64) float t[256] = {};
   if (kTable) {
-    for (int i = 0; i < 64 && i < (1 << kBits); ++i) t[i] = w.table[i];
+    for (int i = 0; i < (1 << kBits); ++i) t[i] = w.table[i];
   }
-  for (int i = 0; i < 4; ++i) a.t[i] = _mm512_load_ps(t + 16 * i);
+  for (int i = 0; i < 16; ++i) a.t[i] = _mm512_load_ps(t + 16 * i);
   alignas(16) float fraction[16];
   e8_fraction_table(fraction);
   a.e8_fraction = _mm512_loadu_ps(fraction);
-  a.table = w.table;
   PlainChunk ch;
   for (int64_t c0 = 0; c0 < w.layout.cols; c0 += kChunk) {
     build_plain_chunk(x, w.layout.cols, c0, 16, &ch);

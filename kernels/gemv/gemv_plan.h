@@ -39,7 +39,7 @@ namespace nibble::gemv {
 //            a vpermt2ps, larger ones a gather from the (L1-resident)
 //            table.
 //   kQ4_1, kQ5_0, kQ5_1  ggml blocks (AVX-512 only).
-//   kHalf    f16 / bf16 weights (AVX-512 only).
+//   kHalf    f16 / bf16 weights (AVX2 and AVX-512).
 enum class Shape : uint8_t { kUnsupported = 0, kCode4, kInt8, kQ4_0, kQ8_0, kCodes, kQ4_1, kQ5_0, kQ5_1, kHalf, kWide };
 
 struct Plan {
