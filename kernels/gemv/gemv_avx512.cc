@@ -46,9 +46,16 @@ namespace {
 // would do it in one (not every AVX-512 CPU has VBMI). The fourth byte is
 // don't-care: it only reaches index bits above the code, which the
 // repeating table ignores.
+//
+// 1- and 2-bit codes: vpermps sees 4 index bits, i.e. 4 / kBits codes at
+// once; kPerIndex tables, table j giving the value of the j-th of them
+// (sub[j][c] = value of code (c >> kBits*j) mod 2^kBits), decode them all
+// from one shifted index: one shift per 2 (2 bits) or 4 (1 bit) lookups
+// instead of one per lookup.
 template <int kBits>
 struct CodeGeometry {
   static constexpr int kPerLane = kBits == 3 ? 8 : 32 / kBits;
+  static constexpr int kPerIndex = kBits <= 2 ? 4 / kBits : 1;
   static constexpr int64_t kBlockCodes = 16 * kPerLane;
   static constexpr int64_t kBlockBytes = 2 * kPerLane * kBits;
 };
@@ -94,6 +101,7 @@ void build_code_chunk(const float* x, int64_t cols, int64_t c0, int per_lane, in
 
 struct CodeArgs {
   __m512 values;       // value of each code (repeating every 2^bits)
+  __m512 sub[4];       // 1, 2 bits: the tables of CodeGeometry (sub[0] = values)
   __m512 e8_fraction;  // e8_fraction_table
   __m512i spread_dwords;  // 3-bit codes: vpermd index, 128-bit lane j <- dwords 3j .. 3j+2
   __m512i spread_bytes;   // then vpshufb index, 32-bit lane i <- bytes 3i .. 3i+2
@@ -128,13 +136,14 @@ template <int kBits, bool kAffine, int R>
   __m512i v[R];
   __m512 p[R];
   for (int r = 0; r < R; ++r) v[r] = load_code_block<kBits>(a, row[r] + offset, chunk_bytes - offset);
-  const __m512 x0 = _mm512_load_ps(xb);
-  for (int r = 0; r < R; ++r) p[r] = _mm512_mul_ps(_mm512_permutexvar_ps(v[r], a.values), x0);
-  for (int k = 1; k < G::kPerLane; ++k) {
-    const __m512 xk = _mm512_load_ps(xb + 16 * k);
+  for (int k = 0; k < G::kPerLane; k += G::kPerIndex) {
     for (int r = 0; r < R; ++r) {
-      const __m512 t = _mm512_permutexvar_ps(_mm512_srli_epi32(v[r], static_cast<unsigned>(kBits * k)), a.values);
-      p[r] = _mm512_fmadd_ps(t, xk, p[r]);
+      const __m512i index = k == 0 ? v[r] : _mm512_srli_epi32(v[r], static_cast<unsigned>(kBits * k));
+      for (int j = 0; j < G::kPerIndex; ++j) {
+        const __m512 xk = _mm512_load_ps(xb + 16 * (k + j));
+        const __m512 t = _mm512_permutexvar_ps(index, G::kPerIndex == 1 ? a.values : a.sub[j]);
+        p[r] = k + j == 0 ? _mm512_mul_ps(t, xk) : _mm512_fmadd_ps(t, xk, p[r]);
+      }
     }
   }
   const __m512i rel = _mm512_load_si512(ch.rel + 16 * b);
@@ -200,13 +209,17 @@ template <int kBits, bool kAffine, int R>
 void code_row_scaled_rows(const CodeArgs& a, const CodeChunk& ch, int64_t r0, float* y) {
   using G = CodeGeometry<kBits>;
   const uint8_t* row[R];
-  __m512 acc_even[R], acc_odd[R], values[R];
+  constexpr int kTables = G::kPerIndex;
+  __m512 acc[2][R], values[R][kTables];
   const uint64_t chunk_offset = static_cast<uint64_t>(ch.c0 / 8 * kBits);
   for (int r = 0; r < R; ++r) {
     row[r] = a.codes + static_cast<uint64_t>(r0 + r) * a.row_bytes + chunk_offset;
-    acc_even[r] = _mm512_setzero_ps();
-    acc_odd[r] = _mm512_setzero_ps();
-    values[r] = kAffine ? _mm512_sub_ps(a.values, _mm512_set1_ps(row_zero_point(a, r0 + r))) : a.values;
+    acc[0][r] = _mm512_setzero_ps();
+    acc[1][r] = _mm512_setzero_ps();
+    for (int j = 0; j < kTables; ++j) {
+      const __m512 t = kTables == 1 ? a.values : a.sub[j];
+      values[r][j] = kAffine ? _mm512_sub_ps(t, _mm512_set1_ps(row_zero_point(a, r0 + r))) : t;
+    }
   }
   const int64_t chunk_bytes = static_cast<int64_t>(a.row_bytes - chunk_offset);
   NextRowsPrefetchL2 next_codes(row[0] + kAhead * R * a.row_bytes, a.row_bytes, min64(chunk_bytes, G::kBlockBytes * ch.blocks),
@@ -217,19 +230,20 @@ void code_row_scaled_rows(const CodeArgs& a, const CodeChunk& ch, int64_t r0, fl
     next_codes.step();
     __m512i v[R];
     for (int r = 0; r < R; ++r) v[r] = load_code_block<kBits>(a, row[r] + offset, chunk_bytes - offset);
-    for (int k = 0; k < G::kPerLane; k += 2) {
-      const __m512 xe = _mm512_load_ps(xb + 16 * k);
-      const __m512 xo = _mm512_load_ps(xb + 16 * (k + 1));
+    // Codes k (even, odd) alternate between two accumulators.
+    for (int k = 0; k < G::kPerLane; k += kTables) {
       for (int r = 0; r < R; ++r) {
-        const __m512i ve = k == 0 ? v[r] : _mm512_srli_epi32(v[r], static_cast<unsigned>(kBits * k));
-        const __m512i vo = _mm512_srli_epi32(v[r], static_cast<unsigned>(kBits * k + kBits));
-        acc_even[r] = _mm512_fmadd_ps(_mm512_permutexvar_ps(ve, values[r]), xe, acc_even[r]);
-        acc_odd[r] = _mm512_fmadd_ps(_mm512_permutexvar_ps(vo, values[r]), xo, acc_odd[r]);
+        const __m512i index = k == 0 ? v[r] : _mm512_srli_epi32(v[r], static_cast<unsigned>(kBits * k));
+        for (int j = 0; j < kTables; ++j) {
+          const __m512 xk = _mm512_load_ps(xb + 16 * (k + j));
+          __m512& sum = acc[(k + j) % 2][r];
+          sum = _mm512_fmadd_ps(_mm512_permutexvar_ps(index, values[r][j]), xk, sum);
+        }
       }
     }
   }
   for (int r = 0; r < R; ++r) {
-    y[r0 + r] += row_scale(*a.w, r0 + r) * hsum(_mm512_add_ps(acc_even[r], acc_odd[r]));
+    y[r0 + r] += row_scale(*a.w, r0 + r) * hsum(_mm512_add_ps(acc[0][r], acc[1][r]));
   }
 }
 
@@ -256,6 +270,12 @@ void code_kernel_bits(const Plan& plan, const codec::PackedWeights& w, const flo
   for (int i = 0; i < 64; ++i) spread_bytes[i] = static_cast<uint8_t>(i % 16 / 4 * 3 + (i % 4 < 3 ? i % 4 : 2));
   CodeArgs a;
   a.values = _mm512_loadu_ps(plan.values);
+  alignas(64) float sub[4][16];
+  for (int j = 0; j < 4; ++j) {
+    // plan.values[c] is the value of code c for c < 2^bits (gemv_plan.h).
+    for (int c = 0; c < 16; ++c) sub[j][c] = plan.values[(c >> (kBits * j)) & ((1 << kBits) - 1)];
+    a.sub[j] = _mm512_load_ps(sub[j]);
+  }
   a.e8_fraction = _mm512_loadu_ps(fraction);
   a.spread_dwords = _mm512_load_si512(spread_dwords);
   a.spread_bytes = _mm512_load_si512(spread_bytes);
