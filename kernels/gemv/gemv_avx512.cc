@@ -6,14 +6,7 @@
 // inline function of a shared header is instantiated here with these
 // flags.
 //
-// Common structure: rows are processed kRows at a time so that each x
-// vector loaded (a memory operand of the FMAs) serves kRows rows; every
-// row is computed by exactly the same sequence of operations whatever its
-// neighbours, so results do not depend on the row range. The reduction
-// axis is cut into chunks of kChunk columns at fixed absolute positions;
-// per chunk, x is copied (4-bit codes: permuted, below) into a
-// zero-padded stack buffer, so tails read zeros instead of running past
-// x; a row's partial sum is added to y[r] after each chunk.
+// The common structure (row blocks, chunks of x): gemv_avx512_common.h.
 //
 // 4-bit packed codes (kCode4): a 64-byte load holds 128 codes; 32-bit lane
 // i holds codes 8i .. 8i+7, code 8i+k in bits [4k, 4k+4). vpermps looks at
@@ -25,8 +18,9 @@
 // interleaves per row). Group scales: a block (128 codes) sees at most 8
 // groups, a pair of blocks 16; 8 (f16, f32) or 16 (e8: a pair) consecutive
 // scales are loaded and decoded at once and spread over each block's
-// lanes with one permute by its lane -> group pattern (block_groups). The products of a block are summed per
-// lane first and scaled once: acc += scale * sum_k value_k * x_k.
+// lanes with one permute by its lane -> group pattern (block_groups). The
+// products of a block are summed per lane first and scaled once: acc +=
+// scale * sum_k value_k * x_k. 1..3-bit codes and zero points: below.
 #include "gemv/gemv_avx512_common.h"
 
 #include "gemv/gemv_kernels.h"
