@@ -75,6 +75,7 @@ struct FormatSpec {
   Granularity granularity;
   int64_t group_size;
   ScaleType scale_type;
+  bool symmetric = true;  // kInt: false = zero points
 };
 
 // The default lut codec first (lut:4 = TableCodec 4-bit, e8 per 16).
@@ -87,6 +88,19 @@ const FormatSpec kFormats[] = {
     {"int4", Format::kInt, 4, Granularity::kChannel, 0, ScaleType::kF32},
     {"int4_g32_f16", Format::kInt, 4, Granularity::kGroup, 32, ScaleType::kF16},
     {"int8", Format::kInt, 8, Granularity::kChannel, 0, ScaleType::kF32},
+    {"q4_1", Format::kQ4_1, 4, Granularity::kChannel, 0, ScaleType::kF32},
+    {"q5_0", Format::kQ5_0, 5, Granularity::kChannel, 0, ScaleType::kF32},
+    {"q5_1", Format::kQ5_1, 5, Granularity::kChannel, 0, ScaleType::kF32},
+    {"int4_asym_g32_f16", Format::kInt, 4, Granularity::kGroup, 32, ScaleType::kF16, false},
+    {"lut3", Format::kTable, 3, Granularity::kGroup, 16, ScaleType::kE8},
+    {"int3_g32_f16", Format::kInt, 3, Granularity::kGroup, 32, ScaleType::kF16},
+    {"lut2", Format::kTable, 2, Granularity::kGroup, 16, ScaleType::kE8},
+    {"int2_asym_g32_f16", Format::kInt, 2, Granularity::kGroup, 32, ScaleType::kF16, false},
+    {"lut5_g32_f16", Format::kTable, 5, Granularity::kGroup, 32, ScaleType::kF16},
+    {"lut8_g32_f16", Format::kTable, 8, Granularity::kGroup, 32, ScaleType::kF16},
+    {"int8_asym_g32_f16", Format::kInt, 8, Granularity::kGroup, 32, ScaleType::kF16, false},
+    {"f16", Format::kF16, 16, Granularity::kChannel, 0, ScaleType::kF32},
+    {"bf16", Format::kBF16, 16, Granularity::kChannel, 0, ScaleType::kF32},
 };
 
 struct Options {
@@ -251,7 +265,7 @@ bool encode(const FormatSpec& f, Shape s, const std::vector<float>& w, Encoded* 
   codec::WeightLayout& l = e->layout;
   l.format = f.format;
   l.bits = f.bits;
-  l.symmetric = true;
+  l.symmetric = f.symmetric;
   l.granularity = f.granularity;
   l.group_size = f.group_size;
   l.scale_type = f.scale_type;
@@ -260,13 +274,28 @@ bool encode(const FormatSpec& f, Shape s, const std::vector<float>& w, Encoded* 
   if (!codec::compute_segment_layout(l, &e->seg, nullptr)) return false;
   codec::EncodeParams params;
   std::vector<float> scales;
+  std::vector<uint8_t> zero_points;
   if (f.format == Format::kInt || f.format == Format::kTable) {
     float level = static_cast<float>((1 << (f.bits - 1)) - 1);
-    if (f.format == Format::kTable) {
+    if (!f.symmetric) {
+      // Affine: codes 0 .. 2^bits - 1 around a zero point in the middle.
+      level = static_cast<float>(1 << (f.bits - 1));
+      zero_points.assign(e->seg.num_scales, static_cast<uint8_t>(1 << (f.bits - 1)));
+      params.zero_points = zero_points.data();
+    }
+    if (f.format == Format::kTable && f.bits == 4) {
       const float q[16] = {-2.4f, -1.8f, -1.4f, -1.05f, -0.75f, -0.5f, -0.25f, 0.0f,
                            0.2f,  0.45f, 0.7f,  1.0f,   1.3f,   1.7f,  2.2f,   2.7f};
       e->table.assign(q, q + 16);
       level = 2.7f;
+      params.table_kind = codec::TableKind::kLut;
+      params.table = e->table.data();
+    } else if (f.format == Format::kTable) {
+      // Other sizes: evenly spaced levels in [-1, 1] (the speed does not
+      // depend on the values).
+      const int n = 1 << f.bits;
+      for (int i = 0; i < n; ++i) e->table.push_back(-1.0f + 2.0f * static_cast<float>(i) / static_cast<float>(n - 1));
+      level = 1.0f;
       params.table_kind = codec::TableKind::kLut;
       params.table = e->table.data();
     }

@@ -51,8 +51,10 @@ using nibble::isa_available;
 using nibble::isa_name;
 using nibble::parse_isa;
 
-// Whether the SIMD levels have a kernel of their own for this weight (if
-// not, they run the scalar reference).
+// Whether some SIMD level has a kernel of its own for this weight (if
+// not, every level runs the scalar reference). The shapes added after the
+// first ones (gemv_plan.h: kCodes, kWide, kQ4_1, kQ5_*) have AVX-512
+// kernels only; AVX2 runs the reference for them (kHalf has both).
 bool has_simd_kernel(const codec::PackedWeights& w);
 
 }  // namespace nibble::gemv

@@ -98,7 +98,7 @@ void build_code4_chunk(const float* x, int64_t cols, int64_t c0, int64_t group_s
     }
   }
   if (group_size > 0) {
-    block_groups(c0, ch->blocks, 8, 1, group_size, ch->first_group, ch->rel);
+    block_groups(c0, ch->blocks, 8, 8, 1, group_size, ch->first_group, ch->rel);
     ch->groups = (c0 + n + group_size - 1) / group_size - c0 / group_size;
   }
 }
@@ -393,10 +393,73 @@ void q8_0_kernel(const Plan&, const codec::PackedWeights& w, const float* x, con
   }
 }
 
+// ------------------------------------------------------------ f16, bf16
+
+// 8 weights of a row (n halves left in the row from p; fewer than 8 go
+// through a zeroed stack copy, so nothing past the row is read).
+template <bool kBf16>
+__m256 load_8_halves(const uint8_t* p, int64_t n) {
+  __m128i h;
+  if (n >= 8) {
+    h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  } else {
+    alignas(16) uint8_t tail[16] = {};
+    std::memcpy(tail, p, static_cast<size_t>(2 * n));
+    h = _mm_load_si128(reinterpret_cast<const __m128i*>(tail));
+  }
+  // bf16 is the top half of an f32: zero-extend and shift.
+  if (kBf16) return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+  return _mm256_cvtph_ps(h);
+}
+
+template <bool kBf16, int R>
+void half_rows(const codec::PackedWeights& w, const PlainChunk& ch, int64_t r0, float* y) {
+  const uint8_t* row[R];
+  __m256 acc_a[R], acc_b[R];
+  for (int r = 0; r < R; ++r) {
+    row[r] = w.data + static_cast<uint64_t>(r0 + r) * w.segment.row_bytes + static_cast<uint64_t>(ch.c0 * 2);
+    acc_a[r] = _mm256_setzero_ps();
+    acc_b[r] = _mm256_setzero_ps();
+  }
+  NextRowsPrefetch next(row[0] + R * w.segment.row_bytes, w.segment.row_bytes, ch.n * 2, next_rows(w, r0, R),
+                        (ch.n + 15) / 16);
+  for (int64_t j = 0; j < ch.n; j += 16) {
+    next.step();
+    const __m256 x0 = _mm256_load_ps(ch.x + j);
+    const __m256 x1 = _mm256_load_ps(ch.x + j + 8);
+    for (int r = 0; r < R; ++r) {
+      acc_a[r] = _mm256_fmadd_ps(load_8_halves<kBf16>(row[r] + 2 * j, ch.n - j), x0, acc_a[r]);
+      if (ch.n - j > 8) acc_b[r] = _mm256_fmadd_ps(load_8_halves<kBf16>(row[r] + 2 * j + 16, ch.n - j - 8), x1, acc_b[r]);
+    }
+  }
+  for (int r = 0; r < R; ++r) y[r0 + r] += hsum(_mm256_add_ps(acc_a[r], acc_b[r]));
+}
+
+template <bool kBf16>
+void half_kernel_of(const codec::PackedWeights& w, const float* x, const float* bias, float* y, int64_t row_begin,
+                    int64_t row_end) {
+  init_outputs(bias, y, row_begin, row_end);
+  PlainChunk ch;
+  for (int64_t c0 = 0; c0 < w.layout.cols; c0 += kChunk) {
+    build_plain_chunk(x, w.layout.cols, c0, 16, &ch);
+    int64_t r = row_begin;
+    for (; r + kRows <= row_end; r += kRows) half_rows<kBf16, kRows>(w, ch, r, y);
+    for (; r < row_end; ++r) half_rows<kBf16, 1>(w, ch, r, y);
+  }
+}
+
+void half_kernel(const Plan&, const codec::PackedWeights& w, const float* x, const float* bias, float* y,
+                 int64_t row_begin, int64_t row_end) {
+  if (w.layout.format == codec::Format::kBF16) return half_kernel_of<true>(w, x, bias, y, row_begin, row_end);
+  half_kernel_of<false>(w, x, bias, y, row_begin, row_end);
+}
+
 }  // namespace
 
 const SimdGemv& avx2_gemv() {
-  static const SimdGemv table = {"avx2", code4_kernel, int8_kernel, q4_0_kernel, q8_0_kernel};
+  static const SimdGemv table = {"avx2",  code4_kernel, int8_kernel, q4_0_kernel, q8_0_kernel,
+                                 nullptr, nullptr,     nullptr,     nullptr,     half_kernel,
+                                 nullptr};
   return table;
 }
 

@@ -36,6 +36,12 @@ ShapeKernel kernel_for(const SimdGemv& table, Shape shape) {
     case Shape::kInt8: return table.int8;
     case Shape::kQ4_0: return table.q4_0;
     case Shape::kQ8_0: return table.q8_0;
+    case Shape::kCodes: return table.codes;
+    case Shape::kQ4_1: return table.q4_1;
+    case Shape::kQ5_0: return table.q5_0;
+    case Shape::kQ5_1: return table.q5_1;
+    case Shape::kHalf: return table.half;
+    case Shape::kWide: return table.wide;
     case Shape::kUnsupported: return nullptr;
   }
   return nullptr;

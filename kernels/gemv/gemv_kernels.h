@@ -20,6 +20,13 @@ struct SimdGemv {
   ShapeKernel int8;
   ShapeKernel q4_0;
   ShapeKernel q8_0;
+  // Null: the reference.
+  ShapeKernel codes;
+  ShapeKernel q4_1;
+  ShapeKernel q5_0;
+  ShapeKernel q5_1;
+  ShapeKernel half;
+  ShapeKernel wide;
 };
 
 // The scalar reference (gemv_reference.cc): every format.

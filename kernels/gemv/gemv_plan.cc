@@ -19,6 +19,19 @@ Plan make_plan(const codec::PackedWeights& w) {
     case Format::kQ8_0:
       plan.shape = Shape::kQ8_0;
       return plan;
+    case Format::kQ4_1:
+      plan.shape = Shape::kQ4_1;
+      return plan;
+    case Format::kQ5_0:
+      plan.shape = Shape::kQ5_0;
+      return plan;
+    case Format::kQ5_1:
+      plan.shape = Shape::kQ5_1;
+      return plan;
+    case Format::kF16:
+    case Format::kBF16:
+      plan.shape = Shape::kHalf;
+      return plan;
     case Format::kInt:
     case Format::kTable:
       break;
@@ -27,16 +40,30 @@ Plan make_plan(const codec::PackedWeights& w) {
   }
   const bool group = l.granularity == Granularity::kGroup;
   if (group && l.group_size % 16 != 0) return plan;
-  if (l.format == Format::kInt && !l.symmetric) return plan;  // zero points: reference
-  if (l.bits == 8 && l.format == Format::kInt && !group) {
+  const bool affine = l.format == Format::kInt && !l.symmetric;
+  if (l.bits == 8 && l.format == Format::kInt && !group && !affine) {
     plan.shape = Shape::kInt8;
     return plan;
   }
-  if (l.bits != 4) return plan;
   if (l.format == Format::kTable && w.table == nullptr) return plan;
-  plan.shape = Shape::kCode4;
+  if (l.bits > 4) {
+    if (l.bits > 8) return plan;  // 9-bit tables: a code may span 3 bytes
+    plan.shape = Shape::kWide;
+    plan.bits = l.bits;
+    plan.affine = affine;
+    plan.group_scales = group;
+    plan.group_size = group ? l.group_size : 0;
+    return plan;
+  }
+  // A lane of 1-bit codes holds 32 of them: it must not straddle groups.
+  if (group && l.bits == 1 && l.group_size % 32 != 0) return plan;
+  plan.shape = l.bits == 4 && !affine ? Shape::kCode4 : Shape::kCodes;
+  plan.bits = l.bits;
+  plan.affine = affine;
+  const int mask = (1 << l.bits) - 1;
+  const int zero = affine ? 0 : 1 << (l.bits - 1);
   for (int c = 0; c < 16; ++c) {
-    plan.values[c] = l.format == Format::kTable ? w.table[c] : static_cast<float>(c - 8);
+    plan.values[c] = l.format == Format::kTable ? w.table[c & mask] : static_cast<float>((c & mask) - zero);
   }
   plan.group_scales = group;
   plan.group_size = group ? l.group_size : 0;
@@ -57,14 +84,14 @@ void e8_fraction_table(float table[16]) {
 
 namespace nibble::gemv {
 
-void block_groups(int64_t c0, int64_t blocks, int lanes, int set, int64_t group_size, int32_t* first_group,
-                  int32_t* rel) {
+void block_groups(int64_t c0, int64_t blocks, int lanes, int per_lane, int set, int64_t group_size,
+                  int32_t* first_group, int32_t* rel) {
   for (int64_t b = 0; b < blocks; ++b) {
-    const int64_t start = c0 + b * 8 * lanes;
-    const int64_t set_start = c0 + b / set * set * 8 * lanes;
+    const int64_t start = c0 + b * per_lane * lanes;
+    const int64_t set_start = c0 + b / set * set * per_lane * lanes;
     const int64_t first = set_start / group_size;
     if (b % set == 0) first_group[b / set] = static_cast<int32_t>(first);
-    for (int i = 0; i < lanes; ++i) rel[b * lanes + i] = static_cast<int32_t>((start + 8 * i) / group_size - first);
+    for (int i = 0; i < lanes; ++i) rel[b * lanes + i] = static_cast<int32_t>((start + per_lane * i) / group_size - first);
   }
 }
 

@@ -21,7 +21,26 @@
 
 namespace nibble::gemv {
 
-enum class Shape : uint8_t { kUnsupported = 0, kCode4, kInt8, kQ4_0, kQ8_0 };
+//   kCodes   (AVX-512 only) codes of 1, 2 or 3 bits, and 4-bit affine
+//            IntCodec: the kCode4 scheme with 32 / bits codes per 32-bit
+//            lane (3 bits: 8 codes, three bytes spread over a lane by one
+//            vpermb); the value table repeats every 2^bits entries so the
+//            bits of the next code above the index do not matter. Affine
+//            (zero points): values = code; per-row scales subtract the
+//            row's zero point from the table, group scales subtract
+//            zero * (sum of the lane's x) per lane. 1-bit codes need
+//            groups that are multiples of 32 (a lane holds 32 codes).
+//   kWide    (AVX-512 only) codes of 5..8 bits, IntCodec (symmetric or
+//            affine) or TableCodec, any scale layout (groups multiples of
+//            16) except the int8 symmetric per-row case (kInt8): 16 codes
+//            (2 * bits bytes) per step, each lane's two bytes picked by a
+//            vpshufb of the broadcast bytes, shifted (vpsrlvd) and masked;
+//            ints convert (minus the zero point), tables of 32 entries are
+//            a vpermt2ps, larger ones a gather from the (L1-resident)
+//            table.
+//   kQ4_1, kQ5_0, kQ5_1  ggml blocks (AVX-512 only).
+//   kHalf    f16 / bf16 weights (AVX2 and AVX-512).
+enum class Shape : uint8_t { kUnsupported = 0, kCode4, kInt8, kQ4_0, kQ8_0, kCodes, kQ4_1, kQ5_0, kQ5_1, kHalf, kWide };
 
 struct Plan {
   Shape shape = Shape::kUnsupported;
@@ -31,6 +50,9 @@ struct Plan {
   // sum); group_size: weights per group.
   bool group_scales = false;
   int64_t group_size = 0;
+  // kCodes: bits per code (1..4) and whether zero points are stored.
+  int bits = 4;
+  bool affine = false;
 };
 
 // Fills `plan` for `w` (shape kUnsupported if no SIMD kernel applies).
@@ -52,15 +74,15 @@ void e8_fraction_table(float table[16]);
 
 namespace nibble::gemv {
 
-// Group geometry of 4-bit codes for a SIMD block of `lanes` lanes of 8
-// codes each (a lane never straddles a group: group sizes are multiples
-// of 16). Block b of a chunk starting at column c0 covers columns
-// c0 + b * 8 * lanes + [0, 8 * lanes). Blocks go in sets of `set` (the
+// Group geometry of codes for a SIMD block of `lanes` lanes of
+// `per_lane` codes each (a lane never straddles a group: group sizes are
+// multiples of per_lane). Block b of a chunk starting at column c0 covers
+// columns c0 + b * per_lane * lanes + [0, per_lane * lanes). Blocks go in sets of `set` (the
 // blocks that share one load of scales): lane i of block b uses the scale
 // first_group[b / set] + rel[b * lanes + i] of its row. A block spans at
-// most 8 groups, so rel < 8 * set. Fills ceil(blocks / set) entries of
+// most per_lane groups, so rel < per_lane * set. Fills ceil(blocks / set) entries of
 // first_group and blocks * lanes of rel.
-void block_groups(int64_t c0, int64_t blocks, int lanes, int set, int64_t group_size, int32_t* first_group,
+void block_groups(int64_t c0, int64_t blocks, int lanes, int per_lane, int set, int64_t group_size, int32_t* first_group,
                   int32_t* rel);
 
 }  // namespace nibble::gemv

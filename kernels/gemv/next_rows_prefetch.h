@@ -10,6 +10,14 @@
 // block is consumed, brought it to 20 GB/s (768x2304, 77% of the
 // machine's read bandwidth); the same prefetches in the interleaved order
 // gained only a third of that.
+//
+// Where to: the AVX-512 kernels prefetch the block after next into L2
+// (kL2; gemv_avx512_common.h, kAhead), the AVX2 ones the next block into
+// L1. With 4096-column rows (2 KiB of 4-bit codes), AVX-512 int4 went
+// from ~36% to ~55% of the read bandwidth (q4_0 ~36% -> ~39%; three
+// alternated runs each, docs/GEMV.md); 768-column rows did not lose.
+// L1 prefetches a block ahead occupy the core's few L1 miss buffers for
+// the whole memory latency; L2 has more, and two blocks give it time.
 #pragma once
 
 #include <xmmintrin.h>
@@ -19,12 +27,13 @@
 namespace nibble::gemv {
 namespace {
 
-class NextRowsPrefetch {
+template <bool kL2>
+class NextRowsPrefetchTo {
  public:
   // The next `rows` rows start at `first`, `stride` bytes apart; of each,
   // `bytes` bytes from there will be read. Their lines are prefetched over
   // `steps` calls to step().
-  NextRowsPrefetch(const uint8_t* first, uint64_t stride, int64_t bytes, int rows, int64_t steps)
+  NextRowsPrefetchTo(const uint8_t* first, uint64_t stride, int64_t bytes, int rows, int64_t steps)
       : p_(reinterpret_cast<const char*>(first)), stride_(stride), bytes_(bytes), rows_(rows) {
     const int64_t lines = (bytes + 63) / 64 * rows;
     lines_per_step_ = steps > 0 ? (lines + steps - 1) / steps : 0;
@@ -32,7 +41,7 @@ class NextRowsPrefetch {
 
   void step() {
     for (int64_t k = 0; k < lines_per_step_ && row_ < rows_; ++k) {
-      _mm_prefetch(p_ + static_cast<uint64_t>(row_) * stride_ + offset_, _MM_HINT_T0);
+      _mm_prefetch(p_ + static_cast<uint64_t>(row_) * stride_ + offset_, kL2 ? _MM_HINT_T1 : _MM_HINT_T0);
       offset_ += 64;
       if (offset_ >= bytes_) {
         offset_ = 0;
@@ -50,6 +59,9 @@ class NextRowsPrefetch {
   int row_ = 0;
   int64_t offset_ = 0;
 };
+
+using NextRowsPrefetch = NextRowsPrefetchTo<false>;
+using NextRowsPrefetchL2 = NextRowsPrefetchTo<true>;
 
 }  // namespace
 }  // namespace nibble::gemv

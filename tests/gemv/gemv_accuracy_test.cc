@@ -28,8 +28,9 @@ namespace {
 
 using namespace testing_support;
 
-const int64_t kCols[] = {16, 48, 80, 144, 200, 768, 4500};  // 4500: two chunks, the second one short
-const int64_t kRowCounts[] = {1, 3, 17, 64};
+// 600: not a multiple of the 256- and 512-code blocks of 2- and 1-bit codes.
+const int64_t kCols[] = {16, 48, 80, 144, 200, 600, 768, 4500};  // 4500: two chunks, the second one short
+const int64_t kRowCounts[] = {1, 2, 3, 17, 64};  // 1..3: fewer than a row block
 
 // S of every row: |bias| + sum |w x|, in double from the decoded weights.
 std::vector<double> magnitudes(const codec::PackedWeights& w, const std::vector<float>& x,
