@@ -1,0 +1,60 @@
+// AVX-512 Conv2d as an implicit GEMM: the reduction (ky, kx, ic) is walked
+// in chunks of one tap x <= 256 input channels, whose weights are
+// contiguous in an OHWI row (one panel decode), and whose inputs are
+// contiguous in NHWC for each pixel (one row pointer: no im2col copy).
+// Pixels whose tap falls into the padding read a zero row.
+// GCC 12 reports the intrinsics' internal undefined placeholders (__Y) as
+// uninitialized (a false positive); nothing here reads uninitialized data.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <cstdint>
+
+#include "conv/conv2d_x86.h"
+#include "gemm/gemm_internal.h"
+
+namespace nibble::conv::detail {
+
+using gemm::detail::kKc;
+using gemm::detail::kMr;
+using gemm::detail::kNr;
+
+void avx512_igemm(const Geometry& g, const codec::PackedWeights& w, const float* x, const gemm::Epilogue& e,
+                  float* y, const TaskRange& t) {
+  alignas(64) float panel[kKc * kNr];
+  alignas(64) static const float kZeroRow[kKc] = {};
+  const int64_t cg = g.in_c / g.groups, og = g.out_c / g.groups;
+  const int64_t ic_base = t.oc0 / og * cg;
+  const int64_t taps = g.kernel_h * g.kernel_w;
+  for (int64_t n0 = t.oc0; n0 < t.oc1; n0 += kNr) {
+    const int64_t nb = t.oc1 - n0 < kNr ? t.oc1 - n0 : kNr;
+    const float* bias = e.bias != nullptr ? e.bias + n0 : nullptr;
+    for (int64_t tap = 0; tap < taps; ++tap) {
+      const int64_t dy = tap / g.kernel_w * g.dilation_h - g.pad_top;
+      const int64_t dx = tap % g.kernel_w * g.dilation_w - g.pad_left;
+      for (int64_t ic0 = 0; ic0 < cg; ic0 += kKc) {
+        const int64_t kc = cg - ic0 < kKc ? cg - ic0 : kKc;
+        gemm::detail::avx512_pack_panel(w, n0, nb, tap * cg + ic0, kc, panel);
+        const bool first = tap == 0 && ic0 == 0;
+        const bool last = tap == taps - 1 && ic0 + kc == cg;
+        for (int64_t p0 = t.p0; p0 < t.p1; p0 += kMr) {
+          const int mr = t.p1 - p0 < kMr ? static_cast<int>(t.p1 - p0) : kMr;
+          const float* rows[kMr];
+          for (int r = 0; r < mr; ++r) {
+            const int64_t p = p0 + r;
+            const int64_t ox = p % g.out_w, oy = p / g.out_w % g.out_h, b = p / (g.out_w * g.out_h);
+            const int64_t iy = oy * g.stride_h + dy, ix = ox * g.stride_w + dx;
+            rows[r] = iy < 0 || iy >= g.in_h || ix < 0 || ix >= g.in_w
+                          ? kZeroRow
+                          : x + ((b * g.in_h + iy) * g.in_w + ix) * g.in_c + ic_base + ic0;
+          }
+          gemm::detail::avx512_tile(mr, rows, kc, panel, y + p0 * g.out_c + n0, g.out_c, first, last, bias, nb,
+                                    e.min, e.max);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace nibble::conv::detail

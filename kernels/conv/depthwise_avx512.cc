@@ -1,0 +1,58 @@
+// AVX-512 depthwise Conv2d (groups == in_c == out_c): 16 neighbouring
+// channels per vector (contiguous in NHWC). Each channel's kh*kw weights
+// are decoded once per task into [tap][channel] order; every output is
+// bias, then one FMA per tap inside the image in (ky, kx) order (padded
+// taps skipped, as in the reference), then the clamp.
+// GCC 12 reports the intrinsics' internal undefined placeholders (__Y) as
+// uninitialized (a false positive); nothing here reads uninitialized data.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+
+#include "codec/decode_range.h"
+#include "conv/conv2d_x86.h"
+
+namespace nibble::conv::detail {
+
+bool avx512_depthwise(const Geometry& g, const codec::PackedWeights& w, const float* x, const gemm::Epilogue& e,
+                      float* y, const TaskRange& t) {
+  constexpr int64_t kMaxTaps = 64;  // 8x8 kernels; larger ones take the igemm
+  constexpr int64_t kBlock = 64;    // channels per task at most (conv2d_plan.cc)
+  const int64_t taps = g.kernel_h * g.kernel_w;
+  if (taps > kMaxTaps || t.oc1 - t.oc0 > kBlock) return false;
+  alignas(64) float weights[kMaxTaps * kBlock];
+  float row[kMaxTaps];
+  const int64_t nc = t.oc1 - t.oc0;
+  const int64_t padded = (nc + 15) / 16 * 16;
+  for (int64_t j = 0; j < padded; ++j) {
+    if (j < nc) codec::decode_range(w, t.oc0 + j, 0, taps, row);
+    for (int64_t k = 0; k < taps; ++k) weights[k * kBlock + j] = j < nc ? row[k] : 0.0f;
+  }
+  const __m512 lo = _mm512_set1_ps(e.min), hi = _mm512_set1_ps(e.max);
+  for (int64_t c = 0; c < nc; c += 16) {
+    const __mmask16 mask = static_cast<__mmask16>(nc - c >= 16 ? 0xFFFF : (1u << (nc - c)) - 1);
+    const __m512 bias = e.bias != nullptr ? _mm512_maskz_loadu_ps(mask, e.bias + t.oc0 + c) : _mm512_setzero_ps();
+    for (int64_t p = t.p0; p < t.p1; ++p) {
+      const int64_t ox = p % g.out_w, oy = p / g.out_w % g.out_h, b = p / (g.out_w * g.out_h);
+      const float* image = x + b * g.in_h * g.in_w * g.in_c + t.oc0 + c;
+      __m512 acc = bias;
+      for (int64_t ky = 0; ky < g.kernel_h; ++ky) {
+        const int64_t iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
+        if (iy < 0 || iy >= g.in_h) continue;
+        for (int64_t kx = 0; kx < g.kernel_w; ++kx) {
+          const int64_t ix = ox * g.stride_w - g.pad_left + kx * g.dilation_w;
+          if (ix < 0 || ix >= g.in_w) continue;
+          const __m512 v = _mm512_maskz_loadu_ps(mask, image + (iy * g.in_w + ix) * g.in_c);
+          acc = _mm512_fmadd_ps(v, _mm512_load_ps(weights + (ky * g.kernel_w + kx) * kBlock + c), acc);
+        }
+      }
+      acc = _mm512_min_ps(hi, _mm512_max_ps(lo, acc));
+      _mm512_mask_storeu_ps(y + p * g.out_c + t.oc0 + c, mask, acc);
+    }
+  }
+  return true;
+}
+
+}  // namespace nibble::conv::detail

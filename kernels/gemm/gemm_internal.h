@@ -1,0 +1,39 @@
+// Pieces the GEMM and Conv2d kernels share: the clamp of the epilogue and
+// the AVX-512 panel packer and microkernel (gemm_panel_avx512.cc,
+// gemm_tile_avx512.cc), which the conv kernels drive with their own row
+// pointers (implicit GEMM).
+#pragma once
+
+#include <cstdint>
+
+#include "codec/packed_weights.h"
+#include "gemm/gemm.h"
+
+namespace nibble::gemm::detail {
+
+// NaN passes through (as the reference Clip would leave it).
+inline float clamp(float v, const Epilogue& e) { return v < e.min ? e.min : (v > e.max ? e.max : v); }
+
+constexpr int64_t kNr = 32;   // outputs per panel (two 16-lane vectors)
+constexpr int64_t kKc = 256;  // reduction columns per panel
+constexpr int kMr = 8;        // rows per microkernel call (at most)
+
+#if NIBBLE_GEMM_X86_KERNELS
+// panel[k * kNr + j] = W[n0 + j, k0 + k] for k < kc, j < kNr (0 for j >= nb).
+// kc <= kKc, nb <= kNr. Decodes with SIMD for the hot formats, else with
+// codec::decode_range; the values are decode_range's, bit for bit.
+void avx512_pack_panel(const codec::PackedWeights& w, int64_t n0, int64_t nb, int64_t k0, int64_t kc,
+                       float* panel);
+
+// For r < mr (<= kMr), j < nb: c[r * ldc + j] = (first ? bias[j] or 0 :
+// c[r * ldc + j]) + sum_{k < kc} a[r][k] * panel[k * kNr + j], in k order
+// with FMA, clamped if `last`. bias is already offset to the panel.
+void avx512_tile(int mr, const float* const* a, int64_t kc, const float* panel, float* c, int64_t ldc,
+                 bool first, bool last, const float* bias, int64_t nb, float lo, float hi);
+
+// The AVX-512 GEMM (gemm_avx512.cc), any format.
+void avx512_gemm(const codec::PackedWeights& w, const float* a, int64_t lda, int64_t m, const Epilogue& e,
+                 float* c, int64_t ldc, int64_t n_begin, int64_t n_end);
+#endif
+
+}  // namespace nibble::gemm::detail

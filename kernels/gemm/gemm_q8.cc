@@ -1,0 +1,49 @@
+// The int8-activation GEMM (gemm.h): rows quantized with the GEMV's rule
+// (gemv_q8.h), each row then gemv_q8's definition, clamped. No SIMD kernel
+// yet: every level runs this.
+#include "gemm/gemm.h"
+#include "gemm/gemm_internal.h"
+#include "gemv/gemv_q8.h"
+
+namespace nibble::gemm {
+
+size_t gemm_q8_row_bytes(int64_t k) { return gemv::q8_activation_bytes(k); }
+
+// Workspace: m views (gemv::Q8Activations, pointing into the workspace
+// itself, so it must not move between prepare and the tasks), padded to 64
+// bytes, then one quantized row of gemm_q8_row_bytes(k) per row.
+static size_t views_bytes(int64_t m) {
+  return (static_cast<size_t>(m) * sizeof(gemv::Q8Activations) + 63) / 64 * 64;
+}
+
+size_t gemm_q8_workspace_bytes(int64_t m, int64_t k) {
+  return views_bytes(m) + static_cast<size_t>(m) * gemm_q8_row_bytes(k);
+}
+
+void gemm_q8_prepare(Isa isa, const float* a, int64_t lda, int64_t m, int64_t k, void* workspace) {
+  auto* views = static_cast<gemv::Q8Activations*>(workspace);
+  uint8_t* rows = static_cast<uint8_t*>(workspace) + views_bytes(m);
+  for (int64_t i = 0; i < m; ++i) {
+    views[i] = gemv::quantize_activations(isa, a + i * lda, k, rows + static_cast<size_t>(i) * gemm_q8_row_bytes(k));
+  }
+}
+
+bool gemm_q8_on(Isa isa, const codec::PackedWeights& w, const void* workspace, int64_t m, const Epilogue& e,
+                float* c, int64_t ldc, int64_t n_begin, int64_t n_end) {
+  if (!isa_available(isa)) return false;
+  const auto* views = static_cast<const gemv::Q8Activations*>(workspace);
+  for (int64_t i = 0; i < m; ++i) {
+    float* ci = c + i * ldc;
+    gemv::gemv_q8_reference(w, views[i], e.bias, ci, n_begin, n_end);
+    for (int64_t n = n_begin; n < n_end; ++n) ci[n] = detail::clamp(ci[n], e);
+  }
+  return true;
+}
+
+bool has_gemm_q8_kernel(Isa isa, const codec::PackedWeights& w) {
+  (void)isa;
+  (void)w;
+  return false;
+}
+
+}  // namespace nibble::gemm
