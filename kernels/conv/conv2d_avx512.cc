@@ -27,6 +27,26 @@ void avx512_igemm(const Geometry& g, const codec::PackedWeights& w, const float*
   const int64_t cg = g.in_c / g.groups, og = g.out_c / g.groups;
   const int64_t ic_base = t.oc0 / og * cg;
   const int64_t taps = g.kernel_h * g.kernel_w;
+  // Each pixel's image and window origin, once per task (divisions are
+  // too slow to redo per tap).
+  constexpr int64_t kMaxPixels = 256;
+  int64_t image[kMaxPixels], oy0[kMaxPixels], ox0[kMaxPixels];
+  if (t.p1 - t.p0 > kMaxPixels) return;  // conv2d_plan.cc's tiles are smaller
+  {
+    int64_t ox = t.p0 % g.out_w, oy = t.p0 / g.out_w % g.out_h, b = t.p0 / (g.out_w * g.out_h);
+    for (int64_t i = 0; i < t.p1 - t.p0; ++i) {
+      image[i] = b * g.in_h * g.in_w * g.in_c + ic_base;
+      oy0[i] = oy * g.stride_h;
+      ox0[i] = ox * g.stride_w;
+      if (++ox == g.out_w) {
+        ox = 0;
+        if (++oy == g.out_h) {
+          oy = 0;
+          ++b;
+        }
+      }
+    }
+  }
   for (int64_t n0 = t.oc0; n0 < t.oc1; n0 += kNr) {
     const int64_t nb = t.oc1 - n0 < kNr ? t.oc1 - n0 : kNr;
     const float* bias = e.bias != nullptr ? e.bias + n0 : nullptr;
@@ -42,12 +62,11 @@ void avx512_igemm(const Geometry& g, const codec::PackedWeights& w, const float*
           const int mr = t.p1 - p0 < kMr ? static_cast<int>(t.p1 - p0) : kMr;
           const float* rows[kMr];
           for (int r = 0; r < mr; ++r) {
-            const int64_t p = p0 + r;
-            const int64_t ox = p % g.out_w, oy = p / g.out_w % g.out_h, b = p / (g.out_w * g.out_h);
-            const int64_t iy = oy * g.stride_h + dy, ix = ox * g.stride_w + dx;
+            const int64_t i = p0 - t.p0 + r;
+            const int64_t iy = oy0[i] + dy, ix = ox0[i] + dx;
             rows[r] = iy < 0 || iy >= g.in_h || ix < 0 || ix >= g.in_w
                           ? kZeroRow
-                          : x + ((b * g.in_h + iy) * g.in_w + ix) * g.in_c + ic_base + ic0;
+                          : x + image[i] + (iy * g.in_w + ix) * g.in_c + ic0;
           }
           gemm::detail::avx512_tile(mr, rows, kc, panel, y + p0 * g.out_c + n0, g.out_c, first, last, bias, nb,
                                     e.min, e.max);

@@ -31,25 +31,47 @@ bool avx512_depthwise(const Geometry& g, const codec::PackedWeights& w, const fl
     for (int64_t k = 0; k < taps; ++k) weights[k * kBlock + j] = j < nc ? row[k] : 0.0f;
   }
   const __m512 lo = _mm512_set1_ps(e.min), hi = _mm512_set1_ps(e.max);
-  for (int64_t c = 0; c < nc; c += 16) {
-    const __mmask16 mask = static_cast<__mmask16>(nc - c >= 16 ? 0xFFFF : (1u << (nc - c)) - 1);
-    const __m512 bias = e.bias != nullptr ? _mm512_maskz_loadu_ps(mask, e.bias + t.oc0 + c) : _mm512_setzero_ps();
-    for (int64_t p = t.p0; p < t.p1; ++p) {
-      const int64_t ox = p % g.out_w, oy = p / g.out_w % g.out_h, b = p / (g.out_w * g.out_h);
-      const float* image = x + b * g.in_h * g.in_w * g.in_c + t.oc0 + c;
-      __m512 acc = bias;
-      for (int64_t ky = 0; ky < g.kernel_h; ++ky) {
-        const int64_t iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
-        if (iy < 0 || iy >= g.in_h) continue;
-        for (int64_t kx = 0; kx < g.kernel_w; ++kx) {
-          const int64_t ix = ox * g.stride_w - g.pad_left + kx * g.dilation_w;
-          if (ix < 0 || ix >= g.in_w) continue;
-          const __m512 v = _mm512_maskz_loadu_ps(mask, image + (iy * g.in_w + ix) * g.in_c);
-          acc = _mm512_fmadd_ps(v, _mm512_load_ps(weights + (ky * g.kernel_w + kx) * kBlock + c), acc);
+  const int64_t span_h = (g.kernel_h - 1) * g.dilation_h, span_w = (g.kernel_w - 1) * g.dilation_w;
+  int64_t ox = t.p0 % g.out_w, oy = t.p0 / g.out_w % g.out_h, b = t.p0 / (g.out_w * g.out_h);
+  for (int64_t p = t.p0; p < t.p1; ++p) {
+    const int64_t iy0 = oy * g.stride_h - g.pad_top, ix0 = ox * g.stride_w - g.pad_left;
+    // Inside the image: no tap is skipped, so the unchecked loop performs
+    // the same operations as the checked one.
+    const bool interior = iy0 >= 0 && iy0 + span_h < g.in_h && ix0 >= 0 && ix0 + span_w < g.in_w;
+    const float* image = x + b * g.in_h * g.in_w * g.in_c + t.oc0;
+    float* out = y + p * g.out_c + t.oc0;
+    for (int64_t c = 0; c < nc; c += 16) {
+      const __mmask16 mask = static_cast<__mmask16>(nc - c >= 16 ? 0xFFFF : (1u << (nc - c)) - 1);
+      __m512 acc = e.bias != nullptr ? _mm512_maskz_loadu_ps(mask, e.bias + t.oc0 + c) : _mm512_setzero_ps();
+      const float* wc = weights + c;
+      if (interior) {
+        for (int64_t ky = 0; ky < g.kernel_h; ++ky) {
+          const float* xr = image + ((iy0 + ky * g.dilation_h) * g.in_w + ix0) * g.in_c + c;
+          for (int64_t kx = 0; kx < g.kernel_w; ++kx) {
+            acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, xr + kx * g.dilation_w * g.in_c),
+                                  _mm512_load_ps(wc + (ky * g.kernel_w + kx) * kBlock), acc);
+          }
+        }
+      } else {
+        for (int64_t ky = 0; ky < g.kernel_h; ++ky) {
+          const int64_t iy = iy0 + ky * g.dilation_h;
+          if (iy < 0 || iy >= g.in_h) continue;
+          for (int64_t kx = 0; kx < g.kernel_w; ++kx) {
+            const int64_t ix = ix0 + kx * g.dilation_w;
+            if (ix < 0 || ix >= g.in_w) continue;
+            acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, image + (iy * g.in_w + ix) * g.in_c + c),
+                                  _mm512_load_ps(wc + (ky * g.kernel_w + kx) * kBlock), acc);
+          }
         }
       }
-      acc = _mm512_min_ps(hi, _mm512_max_ps(lo, acc));
-      _mm512_mask_storeu_ps(y + p * g.out_c + t.oc0 + c, mask, acc);
+      _mm512_mask_storeu_ps(out + c, mask, _mm512_min_ps(hi, _mm512_max_ps(lo, acc)));
+    }
+    if (++ox == g.out_w) {
+      ox = 0;
+      if (++oy == g.out_h) {
+        oy = 0;
+        ++b;
+      }
     }
   }
   return true;
