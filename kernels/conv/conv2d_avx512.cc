@@ -2,7 +2,8 @@
 // in chunks of one tap x <= 256 input channels, whose weights are
 // contiguous in an OHWI row (one panel decode), and whose inputs are
 // contiguous in NHWC for each pixel (one row pointer: no im2col copy).
-// Pixels whose tap falls into the padding read a zero row.
+// Pixels whose tap falls into the padding read a zero row. Groups with few
+// input channels gather 256-column chunks instead (gathered() below).
 // GCC 12 reports the intrinsics' internal undefined placeholders (__Y) as
 // uninitialized (a false positive); nothing here reads uninitialized data.
 #if defined(__GNUC__) && !defined(__clang__)
@@ -10,6 +11,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 #include <cstdint>
+#include <cstring>
 
 #include "conv/conv2d_x86.h"
 #include "gemm/gemm_internal.h"
@@ -20,16 +22,75 @@ using gemm::detail::kKc;
 using gemm::detail::kMr;
 using gemm::detail::kNr;
 
+namespace {
+
+// Below this many input channels per group, a tap's run is too short a
+// reduction chunk (the microkernel's accumulators would be reloaded every
+// few k): gather whole 256-column chunks of (tap, channel) per pixel
+// instead (im2col of 8 pixels at a time, on the stack).
+constexpr int64_t kShortChannels = 128;
+constexpr int64_t kMaxPixels = 256;
+alignas(64) const float kZeroRow[kKc] = {};
+
+// One contiguous run of a chunk: input channels [ic, ic + len) of a tap,
+// to columns [dst, dst + len) of the gathered rows.
+struct Run {
+  int64_t dy, dx, ic, len, dst;
+};
+
+void gathered(const Geometry& g, const codec::PackedWeights& w, const float* x, const gemm::Epilogue& e, float* y,
+              const TaskRange& t, const int64_t* image, const int64_t* oy0, const int64_t* ox0) {
+  alignas(64) float panel[kKc * kNr];
+  alignas(64) float a_tile[kMr][kKc];
+  Run runs[kKc];
+  const int64_t cg = g.in_c / g.groups;
+  const int64_t cols = w.layout.cols;
+  for (int64_t n0 = t.oc0; n0 < t.oc1; n0 += kNr) {
+    const int64_t nb = t.oc1 - n0 < kNr ? t.oc1 - n0 : kNr;
+    const float* bias = e.bias != nullptr ? e.bias + n0 : nullptr;
+    for (int64_t k0 = 0; k0 < cols; k0 += kKc) {
+      const int64_t kc = cols - k0 < kKc ? cols - k0 : kKc;
+      gemm::detail::avx512_pack_panel(w, n0, nb, k0, kc, panel);
+      int64_t num_runs = 0;
+      for (int64_t k = k0; k < k0 + kc;) {
+        const int64_t tap = k / cg, ic = k % cg;
+        const int64_t len = cg - ic < k0 + kc - k ? cg - ic : k0 + kc - k;
+        runs[num_runs++] = {tap / g.kernel_w * g.dilation_h - g.pad_top,
+                            tap % g.kernel_w * g.dilation_w - g.pad_left, ic, len, k - k0};
+        k += len;
+      }
+      for (int64_t p0 = t.p0; p0 < t.p1; p0 += kMr) {
+        const int mr = t.p1 - p0 < kMr ? static_cast<int>(t.p1 - p0) : kMr;
+        const float* rows[kMr];
+        for (int r = 0; r < mr; ++r) {
+          const int64_t i = p0 - t.p0 + r;
+          for (int64_t u = 0; u < num_runs; ++u) {
+            const Run& run = runs[u];
+            const int64_t iy = oy0[i] + run.dy, ix = ox0[i] + run.dx;
+            const float* src = iy < 0 || iy >= g.in_h || ix < 0 || ix >= g.in_w
+                                   ? kZeroRow
+                                   : x + image[i] + (iy * g.in_w + ix) * g.in_c + run.ic;
+            std::memcpy(a_tile[r] + run.dst, src, static_cast<size_t>(run.len) * sizeof(float));
+          }
+          rows[r] = a_tile[r];
+        }
+        gemm::detail::avx512_tile(mr, rows, kc, panel, y + p0 * g.out_c + n0, g.out_c, k0 == 0, k0 + kc == cols,
+                                  bias, nb, e.min, e.max);
+      }
+    }
+  }
+}
+
+}  // namespace
+
 void avx512_igemm(const Geometry& g, const codec::PackedWeights& w, const float* x, const gemm::Epilogue& e,
                   float* y, const TaskRange& t) {
   alignas(64) float panel[kKc * kNr];
-  alignas(64) static const float kZeroRow[kKc] = {};
   const int64_t cg = g.in_c / g.groups, og = g.out_c / g.groups;
   const int64_t ic_base = t.oc0 / og * cg;
   const int64_t taps = g.kernel_h * g.kernel_w;
   // Each pixel's image and window origin, once per task (divisions are
   // too slow to redo per tap).
-  constexpr int64_t kMaxPixels = 256;
   int64_t image[kMaxPixels], oy0[kMaxPixels], ox0[kMaxPixels];
   if (t.p1 - t.p0 > kMaxPixels) return;  // conv2d_plan.cc's tiles are smaller
   {
@@ -46,6 +107,10 @@ void avx512_igemm(const Geometry& g, const codec::PackedWeights& w, const float*
         }
       }
     }
+  }
+  if (cg < kShortChannels && taps > 1) {
+    gathered(g, w, x, e, y, t, image, oy0, ox0);
+    return;
   }
   for (int64_t n0 = t.oc0; n0 < t.oc1; n0 += kNr) {
     const int64_t nb = t.oc1 - n0 < kNr ? t.oc1 - n0 : kNr;
