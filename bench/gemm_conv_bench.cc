@@ -13,7 +13,8 @@
 // Every row: the weights encoded in one codec (f32 activations), run on a
 // pthreadpool of N threads (GEMM: N cut at gemm_n_step() multiples; Conv2d:
 // conv::num_tasks() tasks), time = median of R timed repetitions (each
-// long enough to be measured: >= 2 ms) after a warm-up. GFLOP/s = 2 M N K /
+// long enough to be measured: >= 2 ms) after a warm-up, alternating with
+// XNNPACK's repetitions (the VM's shared cores drift). GFLOP/s = 2 M N K /
 // time; weight GB/s = encoded weight bytes / time (pct_bandwidth is null:
 // these shapes are compute-bound, the weights stay in cache); ratio =
 // time / XNNPACK's time (< 1: faster than XNNPACK). --filter keeps rows
@@ -143,22 +144,38 @@ bool encode(const FormatSpec& f, int64_t rows, int64_t cols, const std::vector<f
   return codec::encode_weights(e->layout, e->seg, w.data(), params, const_cast<uint8_t*>(e->packed().data));
 }
 
-// Median seconds per call of fn over `runs` timed repetitions, each of
-// enough calls to last >= 2 ms, after one warm-up call.
-double time_of(int runs, const std::function<void()>& fn) {
+// Seconds per call of fn: one warm-up call, then enough calls per timed
+// repetition to last >= 2 ms.
+int reps_for(const std::function<void()>& fn) {
   fn();
   const double t0 = now_seconds();
   fn();
   const double once = std::max(now_seconds() - t0, 1e-7);
-  const int reps = std::max(1, static_cast<int>(2e-3 / once));
-  std::vector<double> t;
+  return std::max(1, static_cast<int>(2e-3 / once));
+}
+
+double time_block(int reps, const std::function<void()>& fn) {
+  const double s = now_seconds();
+  for (int i = 0; i < reps; ++i) fn();
+  return (now_seconds() - s) / reps;
+}
+
+// Medians of `runs` repetitions of ours and of XNNPACK's (null: none),
+// alternating, so that both see the same machine (this VM's cores are
+// shared and its speed drifts).
+void time_pair(int runs, const std::function<void()>& ours, const std::function<void()>* xnn, double* t_ours,
+               double* t_xnn) {
+  const int reps = reps_for(ours);
+  const int xreps = xnn != nullptr ? reps_for(*xnn) : 0;
+  std::vector<double> a, b;
   for (int r = 0; r < runs; ++r) {
-    const double s = now_seconds();
-    for (int i = 0; i < reps; ++i) fn();
-    t.push_back((now_seconds() - s) / reps);
+    a.push_back(time_block(reps, ours));
+    if (xnn != nullptr) b.push_back(time_block(xreps, *xnn));
   }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  *t_ours = a[a.size() / 2];
+  *t_xnn = b.empty() ? 0 : b[b.size() / 2];
 }
 
 struct Row {
@@ -337,20 +354,16 @@ int main(int argc, char** argv) {
     const std::vector<float> a = normal_vector(static_cast<size_t>(s.m * s.k), 2, 1.0f);
     const std::vector<float> bias = normal_vector(static_cast<size_t>(s.n), 3, 0.1f);
     std::vector<float> c(static_cast<size_t>(s.m * s.n));
-    double xnn_s = 0;
+    std::vector<float> cx(c.size());
+    std::function<void()> xnn_run;
 #if NIBBLE_GEMM_BENCH_XNNPACK
-    {
-      xnn_operator_t op = nullptr;
-      if (xnn_create_fully_connected_nc_f32(static_cast<size_t>(s.k), static_cast<size_t>(s.n),
-                                            static_cast<size_t>(s.k), static_cast<size_t>(s.n), w.data(),
-                                            bias.data(), -inf, inf, 0, &op) == xnn_status_success &&
-          xnn_setup_fully_connected_nc_f32(op, static_cast<size_t>(s.m), a.data(), c.data(), pool) ==
-              xnn_status_success) {
-        bool any = false;
-        for (const FormatSpec& f : kFormats) any = any || matches(o, std::string("gemm ") + f.name + " " + shape);
-        if (any) xnn_s = time_of(o.runs, [&] { xnn_run_operator(op, pool); });
-      }
-      if (op != nullptr) xnn_delete_operator(op);
+    xnn_operator_t op = nullptr;
+    if (xnn_create_fully_connected_nc_f32(static_cast<size_t>(s.k), static_cast<size_t>(s.n),
+                                          static_cast<size_t>(s.k), static_cast<size_t>(s.n), w.data(),
+                                          bias.data(), -inf, inf, 0, &op) == xnn_status_success &&
+        xnn_setup_fully_connected_nc_f32(op, static_cast<size_t>(s.m), a.data(), cx.data(), pool) ==
+            xnn_status_success) {
+      xnn_run = [&] { xnn_run_operator(op, pool); };
     }
 #endif
     for (const FormatSpec& f : kFormats) {
@@ -367,12 +380,15 @@ int main(int argc, char** argv) {
       r.family = "gemm";
       r.codec = f.name;
       r.shape = shape;
-      r.time_s = time_of(o.runs, [&] { pthreadpool_parallelize_1d(pool, gemm_task, &call, blocks, 0); });
+      time_pair(o.runs, [&] { pthreadpool_parallelize_1d(pool, gemm_task, &call, blocks, 0); },
+                xnn_run ? &xnn_run : nullptr, &r.time_s, &r.xnn_s);
       r.flops = 2.0 * s.m * s.n * s.k;
       r.weight_bytes = static_cast<double>(e.seg.total_bytes);
-      r.xnn_s = xnn_s;
       rows.push_back(r);
     }
+#if NIBBLE_GEMM_BENCH_XNNPACK
+    if (op != nullptr) xnn_delete_operator(op);
+#endif
   }
 
   for (const ConvShape& cs : conv_shapes()) {
@@ -385,7 +401,8 @@ int main(int argc, char** argv) {
     bool any = false;
     for (const FormatSpec& f : kFormats) any = any || matches(o, std::string("conv2d ") + f.name + " " + cs.name);
     if (!any) continue;
-    double xnn_s = 0;
+    std::vector<float> yx(y.size());
+    std::function<void()> xnn_run;
 #if NIBBLE_GEMM_BENCH_XNNPACK
     xnn_operator_t op = nullptr;
     if (xnn_create_convolution2d_nhwc_f32(
@@ -397,11 +414,10 @@ int main(int argc, char** argv) {
             static_cast<size_t>(g.out_c / g.groups), static_cast<size_t>(g.in_c), static_cast<size_t>(g.out_c),
             w.data(), bias.data(), -inf, inf, 0, &op) == xnn_status_success &&
         xnn_setup_convolution2d_nhwc_f32(op, static_cast<size_t>(g.batch), static_cast<size_t>(g.in_h),
-                                         static_cast<size_t>(g.in_w), x.data(), y.data(), pool) ==
+                                         static_cast<size_t>(g.in_w), x.data(), yx.data(), pool) ==
             xnn_status_success) {
-      xnn_s = time_of(o.runs, [&] { xnn_run_operator(op, pool); });
+      xnn_run = [&] { xnn_run_operator(op, pool); };
     }
-    if (op != nullptr) xnn_delete_operator(op);
 #endif
     for (const FormatSpec& f : kFormats) {
       if (!matches(o, std::string("conv2d ") + f.name + " " + cs.name)) continue;
@@ -416,14 +432,17 @@ int main(int argc, char** argv) {
       r.family = "conv2d";
       r.codec = f.name;
       r.shape = cs.name;
-      r.time_s = time_of(o.runs, [&] {
-        pthreadpool_parallelize_1d(pool, conv_task, &call, static_cast<size_t>(conv::num_tasks(g)), 0);
-      });
+      time_pair(
+          o.runs,
+          [&] { pthreadpool_parallelize_1d(pool, conv_task, &call, static_cast<size_t>(conv::num_tasks(g)), 0); },
+          xnn_run ? &xnn_run : nullptr, &r.time_s, &r.xnn_s);
       r.flops = 2.0 * g.batch * g.out_h * g.out_w * g.out_c * cols;
       r.weight_bytes = static_cast<double>(e.seg.total_bytes);
-      r.xnn_s = xnn_s;
       rows.push_back(r);
     }
+#if NIBBLE_GEMM_BENCH_XNNPACK
+    if (op != nullptr) xnn_delete_operator(op);
+#endif
   }
   if (!o.json) std::printf("nibble-gemm-bench: %s\n", nibble::cpu_features().description);
   print(o, rows, "gemm");

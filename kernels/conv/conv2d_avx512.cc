@@ -28,7 +28,7 @@ namespace {
 // reduction chunk (the microkernel's accumulators would be reloaded every
 // few k): gather whole 256-column chunks of (tap, channel) per pixel
 // instead (im2col of 8 pixels at a time, on the stack).
-constexpr int64_t kShortChannels = 128;
+constexpr int64_t kShortChannels = 48;
 constexpr int64_t kMaxPixels = 256;
 alignas(64) const float kZeroRow[kKc] = {};
 
