@@ -14,8 +14,14 @@
 //   4-bit codes   IntCodec symmetric / TableCodec, per channel, tensor or
 //                 group (group size a multiple of 16): vpermps lookup of the
 //                 code's value, times the scale of its 16-column block
-// Everything else, and the unaligned ends of a range, go through
-// codec::decode_range.
+//   other codes   IntCodec / TableCodec of 1..8 bits (asymmetric too), per
+//                 channel, tensor or group (a multiple of 16): 16 codes from
+//                 2 * bits bytes with one vpshufb + vpsrlvd, then
+//                 code - zero (int), vpermps (table <= 4 bits) or a gather
+//                 (table of 5..8 bits), times the scale
+//   bf16          a 16-bit shift
+// Everything else (ggml q4_1/q5_*, 9-bit tables, groups not a multiple of
+// 16), and the unaligned ends of a range, go through codec::decode_range.
 // GCC 12 reports the intrinsics' internal undefined placeholders (__Y) as
 // uninitialized (a false positive); nothing here reads uninitialized data.
 #if defined(__GNUC__) && !defined(__clang__)
@@ -27,6 +33,7 @@
 #include <cstring>
 
 #include "codec/decode_range.h"
+#include "codec/encode.h"
 #include "codec/half.h"
 #include "codec/scale_storage.h"
 #include "gemm/gemm_internal.h"
@@ -39,19 +46,46 @@ namespace {
 // (block alignment) and may end a block after.
 constexpr int64_t kRowStride = kKc + 64;
 
-enum class Decoder { kGeneric, kF32, kF16, kQ8_0, kQ4_0, kInt8, kCode4 };
+enum class Decoder { kGeneric, kF32, kF16, kBF16, kQ8_0, kQ4_0, kInt8, kCode4, kCodes };
 
 struct RowDecoder {
   Decoder kind = Decoder::kGeneric;
   __m512 values;         // kQ4_0, kCode4: value of each 4-bit code
-  int64_t group = 0;     // kCode4: columns per scale (0: one per row)
+  int64_t group = 0;     // kCode4, kCodes: columns per scale (0: one per row)
+  // kCodes (IntCodec / TableCodec of 1..8 bits, any zero points): lane i of
+  // 16 codes takes bytes shuffle[i] (2 bytes) >> shift[i], & mask.
+  __m512i shuffle, shift, mask;
+  int bits = 0;
 };
+
+// The general code decoder's constants for `bits`: 16 codes span 2 * bits
+// bytes; code i starts at bit i * bits, so its bits lie in the 2 bytes at
+// (i * bits) / 8 (bits + 7 <= 15).
+void set_code_lanes(RowDecoder* d, int bits) {
+  alignas(64) uint8_t shuffle[64];
+  alignas(64) int32_t shift[16];
+  for (int i = 0; i < 16; ++i) {
+    const int byte = i * bits / 8;
+    shift[i] = i * bits % 8;
+    // vpshufb indexes within each 128-bit lane; every lane holds the
+    // same 16 bytes (broadcast), so byte indices 0..15 work in all four.
+    uint8_t* dword = shuffle + 4 * i;
+    dword[0] = static_cast<uint8_t>(byte);
+    dword[1] = static_cast<uint8_t>(byte + 1 < 2 * bits ? byte + 1 : 0x80);
+    dword[2] = dword[3] = 0x80;
+  }
+  d->shuffle = _mm512_load_si512(shuffle);
+  d->shift = _mm512_load_si512(shift);
+  d->mask = _mm512_set1_epi32((1 << bits) - 1);
+  d->bits = bits;
+}
 
 RowDecoder make_decoder(const codec::PackedWeights& w) {
   RowDecoder d;
   switch (w.layout.format) {
     case codec::Format::kF32: d.kind = Decoder::kF32; return d;
     case codec::Format::kF16: d.kind = Decoder::kF16; return d;
+    case codec::Format::kBF16: d.kind = Decoder::kBF16; return d;
     default: break;
   }
   const gemv::Plan plan = gemv::make_plan(w);
@@ -64,6 +98,18 @@ RowDecoder make_decoder(const codec::PackedWeights& w) {
   }
   d.values = _mm512_loadu_ps(plan.values);
   d.group = plan.group_scales ? plan.group_size : 0;
+  const codec::WeightLayout& l = w.layout;
+  const bool group = l.granularity == codec::Granularity::kGroup;
+  if (d.kind == Decoder::kGeneric && (l.format == codec::Format::kInt || l.format == codec::Format::kTable) &&
+      l.bits <= 8 && (!group || l.group_size % 16 == 0) && (l.format == codec::Format::kInt || w.table != nullptr)) {
+    d.kind = Decoder::kCodes;
+    d.group = group ? l.group_size : 0;
+    set_code_lanes(&d, l.bits);
+    if (l.format == codec::Format::kTable && l.bits <= 4) {
+      // 2^bits <= 16 entries: a permute table, read without overrun.
+      d.values = _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << (1 << l.bits)) - 1), w.table);
+    }
+  }
   return d;
 }
 
@@ -85,6 +131,47 @@ void decode_aligned(const RowDecoder& d, const codec::PackedWeights& w, int64_t 
                                              reinterpret_cast<const __m256i*>(base + c * 2))));
       }
       break;
+    case Decoder::kBF16:
+      for (; c + 16 <= lim; c += 16) {
+        const __m512i h = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(base + c * 2)));
+        _mm512_storeu_ps(out + (c - c0), _mm512_castsi512_ps(_mm512_slli_epi32(h, 16)));
+      }
+      break;
+    case Decoder::kCodes: {
+      const codec::WeightLayout& l = w.layout;
+      const uint8_t* scales = w.data + w.segment.scales_offset;
+      const uint8_t* zero_points = w.data + w.segment.zero_points_offset;
+      const uint64_t scale_bytes = codec::scale_size(l.scale_type);
+      const int64_t group = d.group != 0 ? d.group : cols;
+      const __mmask16 load_mask = static_cast<__mmask16>((1u << (2 * d.bits)) - 1);
+      __m512 scale = _mm512_setzero_ps(), zero = _mm512_set1_ps(static_cast<float>(1 << (l.bits - 1)));
+      int64_t current = -1;
+      for (; c + 16 <= lim; c += 16) {
+        const int64_t g = c / group;
+        if (g != current) {
+          // The index decode_range uses for this column's scale and zero point.
+          current = g;
+          const uint64_t index = codec::scale_index(l, w.segment, row, c);
+          scale = _mm512_set1_ps(codec::load_scale(scales + index * scale_bytes, l.scale_type));
+          if (l.format == codec::Format::kInt && !l.symmetric) {
+            zero = _mm512_set1_ps(static_cast<float>(zero_points[index]));
+          }
+        }
+        const __m128i bytes = _mm_maskz_loadu_epi8(load_mask, base + c * d.bits / 8);
+        const __m512i pairs = _mm512_shuffle_epi8(_mm512_broadcast_i32x4(bytes), d.shuffle);
+        const __m512i codes = _mm512_and_si512(_mm512_srlv_epi32(pairs, d.shift), d.mask);
+        __m512 v;
+        if (l.format == codec::Format::kInt) {
+          v = _mm512_sub_ps(_mm512_cvtepi32_ps(codes), zero);
+        } else if (d.bits <= 4) {
+          v = _mm512_permutexvar_ps(codes, d.values);
+        } else {
+          v = _mm512_i32gather_ps(codes, w.table, 4);
+        }
+        _mm512_storeu_ps(out + (c - c0), _mm512_mul_ps(scale, v));
+      }
+      break;
+    }
     case Decoder::kQ8_0:
       // A block that starts inside the row is whole in memory (the row
       // holds ceil(cols/32) blocks).
@@ -153,7 +240,8 @@ int64_t unit_of(Decoder kind) {
   switch (kind) {
     case Decoder::kQ8_0:
     case Decoder::kQ4_0: return 32;
-    case Decoder::kCode4: return 16;
+    case Decoder::kCode4:
+    case Decoder::kCodes: return 16;
     default: return 1;
   }
 }

@@ -121,7 +121,7 @@ TEST(Conv2d, ReferenceIsThePlainLoopAndEveryLevelAgrees) {
   int checked = 0;
   for (const Case& c : cases()) {
     const Geometry& g = c.g;
-    for (const FormatCase& f : kFormats) {
+    for (const FormatCase& f : gemm::testing_support::all_formats()) {
       const uint32_t seed = static_cast<uint32_t>(g.in_c * 7 + g.out_c);
       const Encoded enc = encode_case(f, g.out_c, cols_of(g), seed);
       const codec::PackedWeights w = enc.packed();
@@ -151,7 +151,7 @@ TEST(Conv2d, ReferenceIsThePlainLoopAndEveryLevelAgrees) {
 TEST(Conv2d, AnyTaskSplitGivesTheSameBits) {
   for (const Case& c : cases()) {
     const Geometry& g = c.g;
-    for (const FormatCase& f : kFormats) {
+    for (const FormatCase& f : gemm::testing_support::all_formats()) {
       const Encoded enc = encode_case(f, g.out_c, cols_of(g), 41);
       const codec::PackedWeights w = enc.packed();
       const std::vector<float> x = random_vector(static_cast<int64_t>(in_size(g)), 42);

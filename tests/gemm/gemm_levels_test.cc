@@ -49,7 +49,7 @@ TEST(GemmLevels, EveryLevelAndFormatMatchesTheReference) {
   for (int64_t m = 1; m <= 17; ++m) ms.push_back(m);
   ms.push_back(64);
   int checked = 0;
-  for (const FormatCase& f : kFormats) {
+  for (const FormatCase& f : testing_support::all_formats()) {
     for (const Shape& s : kShapes) {
       const uint32_t seed = static_cast<uint32_t>(s.n * 31 + s.k);
       const Encoded enc = encode_case(f, s.n, s.k, seed);
@@ -84,7 +84,7 @@ TEST(GemmLevels, EveryLevelAndFormatMatchesTheReference) {
 // lda/ldc larger than the row, no bias, a clamp that bites on both sides.
 TEST(GemmLevels, StridesClampAndNoBias) {
   const int64_t m = 11, n = 37, k = 130, lda = 141, ldc = 50;
-  for (const FormatCase& f : kFormats) {
+  for (const FormatCase& f : testing_support::all_formats()) {
     const Encoded enc = encode_case(f, n, k, 5);
     const codec::PackedWeights w = enc.packed();
     const std::vector<float> a = random_vector(m * lda, 6);
@@ -115,7 +115,7 @@ TEST(GemmLevels, StridesClampAndNoBias) {
 // The reference is the plain loop: bias + sum a*w in k order, then clamp.
 TEST(GemmReference, EqualsThePlainLoop) {
   const int64_t m = 5, n = 9, k = 700;
-  for (const FormatCase& f : kFormats) {
+  for (const FormatCase& f : testing_support::all_formats()) {
     const Encoded enc = encode_case(f, n, k, 8);
     const codec::PackedWeights w = enc.packed();
     const std::vector<float> a = random_vector(m * k, 9);

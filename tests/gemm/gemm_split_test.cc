@@ -19,7 +19,7 @@ using gemv::testing_support::random_vector;
 
 TEST(GemmSplit, AnyNRangeAndRowSubsetGivesTheSameBits) {
   const int64_t m = 19, n = 100, k = 520;
-  for (const FormatCase& f : kFormats) {
+  for (const FormatCase& f : testing_support::all_formats()) {
     const Encoded enc = encode_case(f, n, k, 21);
     const codec::PackedWeights w = enc.packed();
     const std::vector<float> a = random_vector(m * k, 22);

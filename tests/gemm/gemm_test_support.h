@@ -20,6 +20,33 @@
 
 namespace nibble::gemm::testing_support {
 
+using gemv::testing_support::FormatCase;
+
+// gemv_cases.h's formats, plus the ones only the GEMM's general code
+// decoder handles in SIMD (other bit widths, tables read by gather,
+// asymmetric ints per group) and bf16.
+inline std::vector<FormatCase> all_formats() {
+  using codec::Format;
+  using codec::Granularity;
+  using codec::ScaleType;
+  std::vector<FormatCase> f(std::begin(gemv::testing_support::kFormats), std::end(gemv::testing_support::kFormats));
+  const FormatCase extra[] = {
+      {"lut6_g32_f16", Format::kTable, 6, Granularity::kGroup, 32, ScaleType::kF16, true, true},
+      {"lut5_channel_f32", Format::kTable, 5, Granularity::kChannel, 0, ScaleType::kF32, true, true},
+      {"lut8_tensor_e8", Format::kTable, 8, Granularity::kTensor, 0, ScaleType::kE8, true, true},
+      {"lut2_g16_e8", Format::kTable, 2, Granularity::kGroup, 16, ScaleType::kE8, true, true},
+      {"int3_tensor_f32", Format::kInt, 3, Granularity::kTensor, 0, ScaleType::kF32, true, true},
+      {"int5_asym_g16_f16", Format::kInt, 5, Granularity::kGroup, 16, ScaleType::kF16, false, true},
+      {"int1_channel_f32", Format::kInt, 1, Granularity::kChannel, 0, ScaleType::kF32, false, true},
+      {"lut9_channel_f32", Format::kTable, 9, Granularity::kChannel, 0, ScaleType::kF32, true, false},
+      {"bf16", Format::kBF16, 16, Granularity::kChannel, 0, ScaleType::kF32, true, true},
+      {"f32", Format::kF32, 32, Granularity::kChannel, 0, ScaleType::kF32, true, true},
+      {"q5_1", Format::kQ5_1, 5, Granularity::kChannel, 0, ScaleType::kF32, true, false},
+  };
+  f.insert(f.end(), std::begin(extra), std::end(extra));
+  return f;
+}
+
 inline bool within(float got, float want, double magnitude, int64_t k) {
   if (std::isnan(want)) return std::isnan(got);
   return std::fabs(static_cast<double>(got) - want) <= (k + 4) * FLT_EPSILON * magnitude + 1e-30;
