@@ -21,6 +21,8 @@ namespace nibble::conv::detail {
 using gemm::detail::kKc;
 using gemm::detail::kMr;
 using gemm::detail::kNr;
+using gemm::detail::PanelDecoder;
+using gemm::detail::avx512_panel_decoder;
 
 namespace {
 
@@ -41,6 +43,8 @@ struct Run {
 void gathered(const Geometry& g, const codec::PackedWeights& w, const float* x, const gemm::Epilogue& e, float* y,
               const TaskRange& t, const int64_t* image, const int64_t* oy0, const int64_t* ox0) {
   alignas(64) float panel[kKc * kNr];
+  PanelDecoder decoder;
+  avx512_panel_decoder(w, &decoder);
   alignas(64) float a_tile[kMr][kKc];
   Run runs[kKc];
   const int64_t cg = g.in_c / g.groups;
@@ -50,7 +54,7 @@ void gathered(const Geometry& g, const codec::PackedWeights& w, const float* x, 
     const float* bias = e.bias != nullptr ? e.bias + n0 : nullptr;
     for (int64_t k0 = 0; k0 < cols; k0 += kKc) {
       const int64_t kc = cols - k0 < kKc ? cols - k0 : kKc;
-      gemm::detail::avx512_pack_panel(w, n0, nb, k0, kc, panel);
+      gemm::detail::avx512_pack_panel(decoder, w, n0, nb, k0, kc, panel);
       int64_t num_runs = 0;
       for (int64_t k = k0; k < k0 + kc;) {
         const int64_t tap = k / cg, ic = k % cg;
@@ -86,6 +90,8 @@ void gathered(const Geometry& g, const codec::PackedWeights& w, const float* x, 
 void avx512_igemm(const Geometry& g, const codec::PackedWeights& w, const float* x, const gemm::Epilogue& e,
                   float* y, const TaskRange& t) {
   alignas(64) float panel[kKc * kNr];
+  PanelDecoder decoder;
+  avx512_panel_decoder(w, &decoder);
   const int64_t cg = g.in_c / g.groups, og = g.out_c / g.groups;
   const int64_t ic_base = t.oc0 / og * cg;
   const int64_t taps = g.kernel_h * g.kernel_w;
@@ -120,7 +126,7 @@ void avx512_igemm(const Geometry& g, const codec::PackedWeights& w, const float*
       const int64_t dx = tap % g.kernel_w * g.dilation_w - g.pad_left;
       for (int64_t ic0 = 0; ic0 < cg; ic0 += kKc) {
         const int64_t kc = cg - ic0 < kKc ? cg - ic0 : kKc;
-        gemm::detail::avx512_pack_panel(w, n0, nb, tap * cg + ic0, kc, panel);
+        gemm::detail::avx512_pack_panel(decoder, w, n0, nb, tap * cg + ic0, kc, panel);
         const bool first = tap == 0 && ic0 == 0;
         const bool last = tap == taps - 1 && ic0 + kc == cg;
         for (int64_t p0 = t.p0; p0 < t.p1; p0 += kMr) {

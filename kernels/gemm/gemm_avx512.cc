@@ -14,12 +14,14 @@ namespace nibble::gemm::detail {
 void avx512_gemm(const codec::PackedWeights& w, const float* a, int64_t lda, int64_t m, const Epilogue& e,
                  float* c, int64_t ldc, int64_t n_begin, int64_t n_end) {
   alignas(64) float panel[kKc * kNr];
+  PanelDecoder decoder;
+  avx512_panel_decoder(w, &decoder);
   const int64_t k_total = w.layout.cols;
   for (int64_t n0 = n_begin; n0 < n_end; n0 += kNr) {
     const int64_t nb = n_end - n0 < kNr ? n_end - n0 : kNr;
     for (int64_t k0 = 0; k0 < k_total; k0 += kKc) {
       const int64_t kc = k_total - k0 < kKc ? k_total - k0 : kKc;
-      avx512_pack_panel(w, n0, nb, k0, kc, panel);
+      avx512_pack_panel(decoder, w, n0, nb, k0, kc, panel);
       const bool first = k0 == 0, last = k0 + kc == k_total;
       for (int64_t i0 = 0; i0 < m; i0 += kMr) {
         const int mr = m - i0 < kMr ? static_cast<int>(m - i0) : kMr;

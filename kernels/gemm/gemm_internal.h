@@ -19,11 +19,18 @@ constexpr int64_t kKc = 256;  // reduction columns per panel
 constexpr int kMr = 8;        // rows per microkernel call (at most)
 
 #if NIBBLE_GEMM_X86_KERNELS
+// What the panel packer works out once per call about a weight (which row
+// decoder, its tables); opaque here (it holds AVX-512 vectors).
+struct alignas(64) PanelDecoder {
+  unsigned char storage[512];
+};
+void avx512_panel_decoder(const codec::PackedWeights& w, PanelDecoder* d);
+
 // panel[k * kNr + j] = W[n0 + j, k0 + k] for k < kc, j < kNr (0 for j >= nb).
 // kc <= kKc, nb <= kNr. Decodes with SIMD for the hot formats, else with
 // codec::decode_range; the values are decode_range's, bit for bit.
-void avx512_pack_panel(const codec::PackedWeights& w, int64_t n0, int64_t nb, int64_t k0, int64_t kc,
-                       float* panel);
+void avx512_pack_panel(const PanelDecoder& d, const codec::PackedWeights& w, int64_t n0, int64_t nb, int64_t k0,
+                       int64_t kc, float* panel);
 
 // For r < mr (<= kMr), j < nb: c[r * ldc + j] = (first ? bias[j] or 0 :
 // c[r * ldc + j]) + sum_{k < kc} a[r][k] * panel[k * kNr + j], in k order

@@ -56,7 +56,33 @@ struct RowDecoder {
   // 16 codes takes bytes shuffle[i] (2 bytes) >> shift[i], & mask.
   __m512i shuffle, shift, mask;
   int bits = 0;
+  // Scales: e8 as frac16[c % 8] * 2^(c / 8) (gemv_plan.h: bit-identical to
+  // codec::e8_value, without its exp2), f16 by vcvtph2ps.
+  float frac16[16];
 };
+static_assert(sizeof(RowDecoder) <= sizeof(PanelDecoder), "PanelDecoder storage too small");
+
+// The scale stored at p, as codec::load_scale decodes it.
+inline float fast_scale(const RowDecoder& d, const uint8_t* p, codec::ScaleType type) {
+  switch (type) {
+    case codec::ScaleType::kE8: {
+      const uint32_t bits = static_cast<uint32_t>((*p >> 3) + 127) << 23;
+      float pow2;
+      std::memcpy(&pow2, &bits, 4);
+      return d.frac16[*p & 7] * pow2;
+    }
+    case codec::ScaleType::kF16: {
+      uint16_t h;
+      std::memcpy(&h, p, 2);
+      return _cvtsh_ss(h);
+    }
+    default: {
+      float f;
+      std::memcpy(&f, p, 4);
+      return f;
+    }
+  }
+}
 
 // The general code decoder's constants for `bits`: 16 codes span 2 * bits
 // bytes; code i starts at bit i * bits, so its bits lie in the 2 bytes at
@@ -82,6 +108,7 @@ void set_code_lanes(RowDecoder* d, int bits) {
 
 RowDecoder make_decoder(const codec::PackedWeights& w) {
   RowDecoder d;
+  gemv::e8_fraction_table(d.frac16);
   switch (w.layout.format) {
     case codec::Format::kF32: d.kind = Decoder::kF32; return d;
     case codec::Format::kF16: d.kind = Decoder::kF16; return d;
@@ -113,7 +140,11 @@ RowDecoder make_decoder(const codec::PackedWeights& w) {
   return d;
 }
 
-float per_row_scale(const codec::PackedWeights& w, int64_t row) { return gemv::row_scale(w, row); }
+float per_row_scale(const RowDecoder& d, const codec::PackedWeights& w, int64_t row) {
+  const uint64_t index = w.layout.granularity == codec::Granularity::kTensor ? 0 : static_cast<uint64_t>(row);
+  return fast_scale(d, w.data + w.segment.scales_offset + index * codec::scale_size(w.layout.scale_type),
+                    w.layout.scale_type);
+}
 
 // Decodes columns [c0, c1) of `row` into out (out[0] = column c0). c0 is a
 // multiple of the decoder's unit (16 or 32); SIMD for whole units inside
@@ -145,18 +176,22 @@ void decode_aligned(const RowDecoder& d, const codec::PackedWeights& w, int64_t 
       const int64_t group = d.group != 0 ? d.group : cols;
       const __mmask16 load_mask = static_cast<__mmask16>((1u << (2 * d.bits)) - 1);
       __m512 scale = _mm512_setzero_ps(), zero = _mm512_set1_ps(static_cast<float>(1 << (l.bits - 1)));
-      int64_t current = -1;
+      // The scale (and zero point) index decode_range uses; groups of a row
+      // are consecutive, so it only ever steps by one (no division per 16).
+      uint64_t index = codec::scale_index(l, w.segment, row, c);
+      int64_t left = 0;  // columns left in the current group (0: load)
+      bool loaded = false;
       for (; c + 16 <= lim; c += 16) {
-        const int64_t g = c / group;
-        if (g != current) {
-          // The index decode_range uses for this column's scale and zero point.
-          current = g;
-          const uint64_t index = codec::scale_index(l, w.segment, row, c);
-          scale = _mm512_set1_ps(codec::load_scale(scales + index * scale_bytes, l.scale_type));
+        if (left == 0) {
+          left = loaded ? group : group - c % group;
+          if (loaded) ++index;
+          loaded = true;
+          scale = _mm512_set1_ps(fast_scale(d, scales + index * scale_bytes, l.scale_type));
           if (l.format == codec::Format::kInt && !l.symmetric) {
             zero = _mm512_set1_ps(static_cast<float>(zero_points[index]));
           }
         }
+        left -= 16;
         const __m128i bytes = _mm_maskz_loadu_epi8(load_mask, base + c * d.bits / 8);
         const __m512i pairs = _mm512_shuffle_epi8(_mm512_broadcast_i32x4(bytes), d.shuffle);
         const __m512i codes = _mm512_and_si512(_mm512_srlv_epi32(pairs, d.shift), d.mask);
@@ -202,7 +237,7 @@ void decode_aligned(const RowDecoder& d, const codec::PackedWeights& w, int64_t 
       }
       break;
     case Decoder::kInt8: {
-      const __m512 scale = _mm512_set1_ps(per_row_scale(w, row));
+      const __m512 scale = _mm512_set1_ps(per_row_scale(d, w, row));
       const __m512 zero = _mm512_set1_ps(128.0f);
       for (; c + 16 <= lim; c += 16) {
         const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(base + c));
@@ -218,13 +253,19 @@ void decode_aligned(const RowDecoder& d, const codec::PackedWeights& w, int64_t 
       const bool group = d.group != 0;
       const uint8_t* scales = w.data + w.segment.scales_offset;
       const uint64_t scale_bytes = codec::scale_size(w.layout.scale_type);
-      __m512 scale = _mm512_set1_ps(group ? 0.0f : per_row_scale(w, row));
+      __m512 scale = _mm512_set1_ps(group ? 0.0f : per_row_scale(d, w, row));
+      uint64_t index = group ? static_cast<uint64_t>(row) * w.segment.groups_per_row +
+                                   static_cast<uint64_t>(c / d.group)
+                             : 0;
+      int64_t left = group ? d.group - c % d.group : -1;  // columns left in the group
+      if (group) scale = _mm512_set1_ps(fast_scale(d, scales + index * scale_bytes, w.layout.scale_type));
       for (; c + 16 <= lim; c += 16) {
-        if (group) {
-          const uint64_t index = static_cast<uint64_t>(row) * w.segment.groups_per_row +
-                                 static_cast<uint64_t>(c / d.group);
-          scale = _mm512_set1_ps(codec::load_scale(scales + index * scale_bytes, w.layout.scale_type));
+        if (left == 0) {  // groups of a row are consecutive scales
+          ++index;
+          left = d.group;
+          scale = _mm512_set1_ps(fast_scale(d, scales + index * scale_bytes, w.layout.scale_type));
         }
+        if (group) left -= 16;
         const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(base + c / 2));
         const __m512i codes = _mm512_srlv_epi32(_mm512_cvtepu8_epi32(_mm_unpacklo_epi8(bytes, bytes)), shifts);
         _mm512_storeu_ps(out + (c - c0), _mm512_mul_ps(scale, _mm512_permutexvar_ps(codes, d.values)));
@@ -281,11 +322,17 @@ void transpose16(const float* const* src, int64_t col, __mmask16 mask, float* ds
 
 }  // namespace
 
-void avx512_pack_panel(const codec::PackedWeights& w, int64_t n0, int64_t nb, int64_t k0, int64_t kc,
-                       float* panel) {
+void avx512_panel_decoder(const codec::PackedWeights& w, PanelDecoder* d) {
+  const RowDecoder decoder = make_decoder(w);
+  std::memcpy(d->storage, &decoder, sizeof(decoder));
+}
+
+void avx512_pack_panel(const PanelDecoder& decoder, const codec::PackedWeights& w, int64_t n0, int64_t nb,
+                       int64_t k0, int64_t kc, float* panel) {
   alignas(64) float rows[kNr][kRowStride];
   alignas(64) static const float kZeros[kKc] = {};
-  const RowDecoder d = make_decoder(w);
+  RowDecoder d;
+  std::memcpy(&d, decoder.storage, sizeof(d));
   const float* src[kNr];
   if (d.kind == Decoder::kF32) {
     for (int64_t j = 0; j < kNr; ++j) {
