@@ -8,6 +8,7 @@
 
 #include "codec/packed_weights.h"
 #include "gemm/gemm.h"
+#include "gemv/gemv_q8.h"
 
 namespace nibble::gemm::detail {
 
@@ -41,6 +42,14 @@ void avx512_tile(int mr, const float* const* a, int64_t kc, const float* panel, 
 // The AVX-512 GEMM (gemm_avx512.cc), any format.
 void avx512_gemm(const codec::PackedWeights& w, const float* a, int64_t lda, int64_t m, const Epilogue& e,
                  float* c, int64_t ldc, int64_t n_begin, int64_t n_end);
+#endif
+
+#if NIBBLE_GEMM_VNNI_KERNELS
+// The AVX-512 VNNI int8-activation GEMM (gemm_q8_vnni.cc): q8_0, q4_0,
+// IntCodec 8-bit symmetric per channel / tensor.
+bool vnni_q8_supported(const codec::PackedWeights& w);
+void vnni_gemm_q8(const codec::PackedWeights& w, const gemv::Q8Activations* rows, int64_t m, const Epilogue& e,
+                  float* c, int64_t ldc, int64_t n_begin, int64_t n_end);
 #endif
 
 }  // namespace nibble::gemm::detail

@@ -1,6 +1,7 @@
 // The int8-activation GEMM (gemm.h): rows quantized with the GEMV's rule
-// (gemv_q8.h), each row then gemv_q8's definition, clamped. No SIMD kernel
-// yet: every level runs this.
+// (gemv_q8.h), each row then gemv_q8's definition, clamped. AVX-512 VNNI has
+// a kernel for q8_0, q4_0 and int8 per channel (gemm_q8_vnni.cc); every
+// other level and format runs the definition.
 #include "gemm/gemm.h"
 #include "gemm/gemm_internal.h"
 #include "gemv/gemv_q8.h"
@@ -32,6 +33,13 @@ bool gemm_q8_on(Isa isa, const codec::PackedWeights& w, const void* workspace, i
                 float* c, int64_t ldc, int64_t n_begin, int64_t n_end) {
   if (!isa_available(isa)) return false;
   const auto* views = static_cast<const gemv::Q8Activations*>(workspace);
+  if (n_begin >= n_end || m <= 0) return true;
+#if NIBBLE_GEMM_VNNI_KERNELS
+  if (isa_le(Isa::kAvx512Vnni, isa) && detail::vnni_q8_supported(w)) {
+    detail::vnni_gemm_q8(w, views, m, e, c, ldc, n_begin, n_end);
+    return true;
+  }
+#endif
   for (int64_t i = 0; i < m; ++i) {
     float* ci = c + i * ldc;
     gemv::gemv_q8_reference(w, views[i], e.bias, ci, n_begin, n_end);
@@ -41,9 +49,13 @@ bool gemm_q8_on(Isa isa, const codec::PackedWeights& w, const void* workspace, i
 }
 
 bool has_gemm_q8_kernel(Isa isa, const codec::PackedWeights& w) {
+#if NIBBLE_GEMM_VNNI_KERNELS
+  return isa_available(isa) && isa_le(Isa::kAvx512Vnni, isa) && detail::vnni_q8_supported(w);
+#else
   (void)isa;
   (void)w;
   return false;
+#endif
 }
 
 }  // namespace nibble::gemm
