@@ -10,7 +10,9 @@
 //   conv2d  ResNet-20 CIFAR layers, ResNet-18 ImageNet 3x3 layers,
 //           MobileNetV2 1x1 expand/project and 3x3 depthwise (batch 1);
 //           XNNPACK: xnn_create_convolution2d_nhwc_f32
-// Every row: the weights encoded in one codec (f32 activations), run on a
+// Every row: the weights encoded in one codec (f32 activations; for the
+// formats with a VNNI kernel also a row with int8 activations, the
+// quantization of A included in the time), run on a
 // pthreadpool of N threads (GEMM: N cut at gemm_n_step() multiples; Conv2d:
 // conv::num_tasks() tasks), time = median of R timed repetitions (each
 // long enough to be measured: >= 2 ms) after a warm-up, alternating with
@@ -197,6 +199,25 @@ struct GemmCall {
   Isa isa;
 };
 
+struct GemmQ8Call {
+  const codec::PackedWeights* w;
+  const void* workspace;
+  const float* bias;
+  float* c;
+  int64_t m, n;
+  Isa isa;
+};
+
+void gemm_q8_task(void* ctx, size_t block) {
+  const auto* g = static_cast<const GemmQ8Call*>(ctx);
+  const int64_t step = gemm::gemm_n_step();
+  const int64_t n0 = static_cast<int64_t>(block) * step;
+  const int64_t n1 = std::min(g->n, n0 + step);
+  gemm::Epilogue e;
+  e.bias = g->bias;
+  gemm::gemm_q8_on(g->isa, *g->w, g->workspace, g->m, e, g->c, g->n, n0, n1);
+}
+
 void gemm_task(void* ctx, size_t block) {
   const auto* g = static_cast<const GemmCall*>(ctx);
   const int64_t step = gemm::gemm_n_step();
@@ -300,9 +321,9 @@ bool parse_options(int argc, char** argv, Options* o) {
 
 void print(const Options& o, const std::vector<Row>& rows, const char* family) {
   if (!o.json) {
-    std::printf("\n%s (level %s, %d thread%s, f32 activations, median of %d)\n\n", family,
+    std::printf("\n%s (level %s, %d thread%s, median of %d)\n\n", family,
                 nibble::isa_name(o.isa), o.threads, o.threads > 1 ? "s" : "", o.runs);
-    std::printf("| shape | codec | us | GFLOP/s | weight GB/s | XNNPACK f32 us | ratio |\n|---|---|---|---|---|---|---|\n");
+    std::printf("| shape | codec | act | us | GFLOP/s | weight GB/s | XNNPACK f32 us | ratio |\n|---|---|---|---|---|---|---|---|\n");
   }
   for (const Row& r : rows) {
     if (r.family != family) continue;
@@ -324,7 +345,8 @@ void print(const Options& o, const std::vector<Row>& rows, const char* family) {
         std::snprintf(xs, sizeof(xs), "%.1f", r.xnn_s * 1e6);
         std::snprintf(rs, sizeof(rs), "%.2f", ratio);
       }
-      std::printf("| %s | %s | %.1f | %.1f | %.2f | %s | %s |\n", r.shape.c_str(), r.codec.c_str(), r.time_s * 1e6,
+      std::printf("| %s | %s | %s | %.1f | %.1f | %.2f | %s | %s |\n", r.shape.c_str(), r.codec.c_str(), r.act.c_str(),
+                  r.time_s * 1e6,
                   r.flops / r.time_s * 1e-9, r.weight_bytes / r.time_s * 1e-9, xs, rs);
     }
   }
@@ -385,6 +407,24 @@ int main(int argc, char** argv) {
       r.flops = 2.0 * s.m * s.n * s.k;
       r.weight_bytes = static_cast<double>(e.seg.total_bytes);
       rows.push_back(r);
+      if (gemm::has_gemm_q8_kernel(o.isa, pw)) {
+        // int8 activations: the rows quantized on the calling thread (part
+        // of the time), then the tasks.
+        const size_t bytes = (gemm::gemm_q8_workspace_bytes(s.m, s.k) + 63) / 64 * 64;
+        void* ws = std::aligned_alloc(64, bytes);
+        GemmQ8Call q8{&pw, ws, bias.data(), c.data(), s.m, s.n, o.isa};
+        Row r8 = r;
+        r8.act = "int8";
+        time_pair(
+            o.runs,
+            [&] {
+              gemm::gemm_q8_prepare(o.isa, a.data(), s.k, s.m, s.k, ws);
+              pthreadpool_parallelize_1d(pool, gemm_q8_task, &q8, blocks, 0);
+            },
+            xnn_run ? &xnn_run : nullptr, &r8.time_s, &r8.xnn_s);
+        rows.push_back(r8);
+        std::free(ws);
+      }
     }
 #if NIBBLE_GEMM_BENCH_XNNPACK
     if (op != nullptr) xnn_delete_operator(op);
