@@ -32,21 +32,34 @@ bool avx512_depthwise(const Geometry& g, const codec::PackedWeights& w, const fl
   }
   const __m512 lo = _mm512_set1_ps(e.min), hi = _mm512_set1_ps(e.max);
   const int64_t span_h = (g.kernel_h - 1) * g.dilation_h, span_w = (g.kernel_w - 1) * g.dilation_w;
-  int64_t ox = t.p0 % g.out_w, oy = t.p0 / g.out_w % g.out_h, b = t.p0 / (g.out_w * g.out_h);
-  for (int64_t p = t.p0; p < t.p1; ++p) {
-    const int64_t iy0 = oy * g.stride_h - g.pad_top, ix0 = ox * g.stride_w - g.pad_left;
-    // Inside the image: no tap is skipped, so the unchecked loop performs
-    // the same operations as the checked one.
-    const bool interior = iy0 >= 0 && iy0 + span_h < g.in_h && ix0 >= 0 && ix0 + span_w < g.in_w;
-    const float* image = x + b * g.in_h * g.in_w * g.in_c + t.oc0;
-    float* out = y + p * g.out_c + t.oc0;
-    for (int64_t c = 0; c < nc; c += 16) {
-      const __mmask16 mask = static_cast<__mmask16>(nc - c >= 16 ? 0xFFFF : (1u << (nc - c)) - 1);
-      __m512 acc = e.bias != nullptr ? _mm512_maskz_loadu_ps(mask, e.bias + t.oc0 + c) : _mm512_setzero_ps();
-      const float* wc = weights + c;
-      if (interior) {
+  const bool k3x3 = g.kernel_h == 3 && g.kernel_w == 3;
+  // Channel vectors outer, pixels inner: a 3x3 kernel's 9 weight vectors
+  // stay in registers for the whole tile.
+  for (int64_t c = 0; c < nc; c += 16) {
+    const __mmask16 mask = static_cast<__mmask16>(nc - c >= 16 ? 0xFFFF : (1u << (nc - c)) - 1);
+    const __m512 bias = e.bias != nullptr ? _mm512_maskz_loadu_ps(mask, e.bias + t.oc0 + c) : _mm512_setzero_ps();
+    const float* wc = weights + c;
+    __m512 w9[9];
+    for (int k = 0; k < 9; ++k) w9[k] = k < taps ? _mm512_load_ps(wc + k * kBlock) : _mm512_setzero_ps();
+    int64_t ox = t.p0 % g.out_w, oy = t.p0 / g.out_w % g.out_h, b = t.p0 / (g.out_w * g.out_h);
+    for (int64_t p = t.p0; p < t.p1; ++p) {
+      const int64_t iy0 = oy * g.stride_h - g.pad_top, ix0 = ox * g.stride_w - g.pad_left;
+      // Inside the image no tap is skipped, so the unchecked loops perform
+      // the same operations as the checked one.
+      const bool interior = iy0 >= 0 && iy0 + span_h < g.in_h && ix0 >= 0 && ix0 + span_w < g.in_w;
+      const float* image = x + b * g.in_h * g.in_w * g.in_c + t.oc0 + c;
+      __m512 acc = bias;
+      if (interior && k3x3) {
+        const int64_t row = g.dilation_h * g.in_w * g.in_c, col = g.dilation_w * g.in_c;
+        const float* x0 = image + (iy0 * g.in_w + ix0) * g.in_c;
+        for (int ky = 0; ky < 3; ++ky) {
+          for (int kx = 0; kx < 3; ++kx) {
+            acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, x0 + ky * row + kx * col), w9[ky * 3 + kx], acc);
+          }
+        }
+      } else if (interior) {
         for (int64_t ky = 0; ky < g.kernel_h; ++ky) {
-          const float* xr = image + ((iy0 + ky * g.dilation_h) * g.in_w + ix0) * g.in_c + c;
+          const float* xr = image + ((iy0 + ky * g.dilation_h) * g.in_w + ix0) * g.in_c;
           for (int64_t kx = 0; kx < g.kernel_w; ++kx) {
             acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, xr + kx * g.dilation_w * g.in_c),
                                   _mm512_load_ps(wc + (ky * g.kernel_w + kx) * kBlock), acc);
@@ -59,18 +72,18 @@ bool avx512_depthwise(const Geometry& g, const codec::PackedWeights& w, const fl
           for (int64_t kx = 0; kx < g.kernel_w; ++kx) {
             const int64_t ix = ix0 + kx * g.dilation_w;
             if (ix < 0 || ix >= g.in_w) continue;
-            acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, image + (iy * g.in_w + ix) * g.in_c + c),
+            acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, image + (iy * g.in_w + ix) * g.in_c),
                                   _mm512_load_ps(wc + (ky * g.kernel_w + kx) * kBlock), acc);
           }
         }
       }
-      _mm512_mask_storeu_ps(out + c, mask, _mm512_min_ps(hi, _mm512_max_ps(lo, acc)));
-    }
-    if (++ox == g.out_w) {
-      ox = 0;
-      if (++oy == g.out_h) {
-        oy = 0;
-        ++b;
+      _mm512_mask_storeu_ps(y + p * g.out_c + t.oc0 + c, mask, _mm512_min_ps(hi, _mm512_max_ps(lo, acc)));
+      if (++ox == g.out_w) {
+        ox = 0;
+        if (++oy == g.out_h) {
+          oy = 0;
+          ++b;
+        }
       }
     }
   }
