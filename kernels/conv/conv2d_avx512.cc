@@ -10,8 +10,9 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
+#include <immintrin.h>
+
 #include <cstdint>
-#include <cstring>
 
 #include "conv/conv2d_x86.h"
 #include "gemm/gemm_internal.h"
@@ -39,6 +40,17 @@ alignas(64) const float kZeroRow[kKc] = {};
 struct Run {
   int64_t dy, dx, ic, len, dst;
 };
+
+// Runs are short (a group's channels at one tap): inline vector copies,
+// not a memcpy call each.
+inline void copy_run(float* dst, const float* src, int64_t len) {
+  int64_t i = 0;
+  for (; i + 16 <= len; i += 16) _mm512_storeu_ps(dst + i, _mm512_loadu_ps(src + i));
+  if (i < len) {
+    const __mmask16 mask = static_cast<__mmask16>((1u << (len - i)) - 1);
+    _mm512_mask_storeu_ps(dst + i, mask, _mm512_maskz_loadu_ps(mask, src + i));
+  }
+}
 
 void gathered(const Geometry& g, const codec::PackedWeights& w, const float* x, const gemm::Epilogue& e, float* y,
               const TaskRange& t, const int64_t* image, const int64_t* oy0, const int64_t* ox0) {
@@ -74,7 +86,7 @@ void gathered(const Geometry& g, const codec::PackedWeights& w, const float* x, 
             const float* src = iy < 0 || iy >= g.in_h || ix < 0 || ix >= g.in_w
                                    ? kZeroRow
                                    : x + image[i] + (iy * g.in_w + ix) * g.in_c + run.ic;
-            std::memcpy(a_tile[r] + run.dst, src, static_cast<size_t>(run.len) * sizeof(float));
+            copy_run(a_tile[r] + run.dst, src, run.len);
           }
           rows[r] = a_tile[r];
         }
