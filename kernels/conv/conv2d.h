@@ -56,7 +56,22 @@ bool conv2d_on(Isa isa, const Geometry& g, const codec::PackedWeights& w, const 
 // Whether `isa` has a SIMD kernel (not the reference) for this convolution.
 bool has_conv2d_kernel(Isa isa, const Geometry& g, const codec::PackedWeights& w);
 
-// (int8 activations for Conv2d: not written yet.)
+// ---- int8 activations. The input is quantized once per call
+// (q8_prepare, into a caller buffer of q8_workspace_bytes, 64-byte
+// aligned, not moved before the tasks): for every input pixel and group,
+// its Cg channels per block of 32 with gemv::quantize_activations' rule.
+// Definition (conv2d_q8_reference): y = clamp(bias + acc), acc = sum over
+// taps in (ky, kx) order inside the image, over the tap's blocks j in order,
+// of d[j] * (sum_{i in block j} W[oc, tap*Cg + i] * q[i]) in float, column
+// order within a block (gemv_q8's definition on each tap's row).
+// AVX-512 VNNI kernel (conv2d_q8_vnni.cc) for q8_0, q4_0, int8 per channel
+// when Cg is a multiple of 32 (the weight blocks then align with the taps);
+// otherwise every level runs the definition.
+size_t q8_workspace_bytes(const Geometry& g);
+void q8_prepare(Isa isa, const Geometry& g, const float* x, void* workspace);
+bool conv2d_q8_on(Isa isa, const Geometry& g, const codec::PackedWeights& w, const void* workspace,
+                  const gemm::Epilogue& e, float* y, int64_t task_begin, int64_t task_end);
+bool has_q8_kernel(Isa isa, const Geometry& g, const codec::PackedWeights& w);
 
 // ---- internals shared by the levels
 struct TaskRange {
@@ -68,5 +83,15 @@ TaskRange task_range(const Geometry& g, int64_t task);
 
 void conv2d_reference(const Geometry& g, const codec::PackedWeights& w, const float* x, const gemm::Epilogue& e,
                       float* y, const TaskRange& t);
+
+// The quantized input (q8_prepare): one record per (input pixel, group),
+// Cp = Cg rounded up to 32: q[Cp] int8 (zero-padded), d[Cp/32] float,
+// sums[Cp/32] int32; then one all-zero record (padding taps of the kernel).
+struct Q8Records {
+  int64_t cp, blocks, bytes;  // padded channels, blocks, bytes per record
+};
+Q8Records q8_records(const Geometry& g);
+void conv2d_q8_reference(const Geometry& g, const codec::PackedWeights& w, const void* workspace,
+                         const gemm::Epilogue& e, float* y, const TaskRange& t);
 
 }  // namespace nibble::conv

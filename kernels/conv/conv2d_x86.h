@@ -15,4 +15,10 @@ bool avx512_depthwise(const Geometry& g, const codec::PackedWeights& w, const fl
                       float* y, const TaskRange& t);
 #endif
 
+#if NIBBLE_GEMM_VNNI_KERNELS
+// int8 activations, AVX-512 VNNI (conv2d_q8_vnni.cc): has_q8_kernel holds.
+void vnni_conv_q8(const Geometry& g, const codec::PackedWeights& w, const void* workspace, const gemm::Epilogue& e,
+                  float* y, const TaskRange& t);
+#endif
+
 }  // namespace nibble::conv::detail

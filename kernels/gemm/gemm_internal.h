@@ -50,6 +50,19 @@ void avx512_gemm(const codec::PackedWeights& w, const float* a, int64_t lda, int
 bool vnni_q8_supported(const codec::PackedWeights& w);
 void vnni_gemm_q8(const codec::PackedWeights& w, const gemv::Q8Activations* rows, int64_t m, const Epilogue& e,
                   float* c, int64_t ldc, int64_t n_begin, int64_t n_end);
+// Its pieces, for the Conv2d: a panel of up to 16 outputs x 16 blocks of 32
+// columns (weight blocks block0 ..), and the microkernel over mr <= 8 rows
+// whose views are already offset to the panel's first block.
+constexpr int64_t kQ8PanelOutputs = 16;
+constexpr int64_t kQ8PanelBlocks = 16;
+constexpr int kQ8Rows = 8;
+struct alignas(64) Q8PanelStorage {
+  unsigned char bytes[16 * 8 * 16 * 4 + 16 * 16 * 4];
+};
+void vnni_q8_pack(const codec::PackedWeights& w, int64_t n0, int64_t nb, int64_t block0, int64_t blocks,
+                  Q8PanelStorage* panel);
+void vnni_q8_tile(int mr, const Q8PanelStorage& panel, int64_t blocks, const gemv::Q8Activations* rows, float* c,
+                  int64_t ldc, bool first, bool last, const float* bias, int64_t nb, float lo, float hi);
 #endif
 
 }  // namespace nibble::gemm::detail

@@ -35,6 +35,7 @@ struct Q8Panel {
   alignas(64) uint8_t codes[kBlocks * 8 * kOut * 4];  // [block][k/4][output][4]
   alignas(64) float scales[kBlocks * kOut];           // [block][output]
 };
+static_assert(sizeof(Q8Panel) <= sizeof(Q8PanelStorage), "Q8PanelStorage too small");
 
 // 32 codes of block b of `row` as w + 128 (unsigned), and its scale.
 float block_codes(gemv::Shape shape, const codec::PackedWeights& w, int64_t row, int64_t b, uint8_t out[32]) {
@@ -130,6 +131,16 @@ using TileFn = void (*)(const Q8Panel&, int64_t, int64_t, const gemv::Q8Activati
 constexpr TileFn kTiles[kRows + 1] = {nullptr, tile<1>, tile<2>, tile<3>, tile<4>, tile<5>, tile<6>, tile<7>, tile<8>};
 
 }  // namespace
+
+void vnni_q8_pack(const codec::PackedWeights& w, int64_t n0, int64_t nb, int64_t block0, int64_t blocks,
+                  Q8PanelStorage* panel) {
+  pack(gemv::make_plan(w).shape, w, n0, nb, block0, blocks, reinterpret_cast<Q8Panel*>(panel->bytes));
+}
+
+void vnni_q8_tile(int mr, const Q8PanelStorage& panel, int64_t blocks, const gemv::Q8Activations* rows, float* c,
+                  int64_t ldc, bool first, bool last, const float* bias, int64_t nb, float lo, float hi) {
+  kTiles[mr](*reinterpret_cast<const Q8Panel*>(panel.bytes), blocks, 0, rows, c, ldc, first, last, bias, nb, lo, hi);
+}
 
 bool vnni_q8_supported(const codec::PackedWeights& w) {
   const gemv::Shape s = gemv::make_plan(w).shape;
