@@ -290,6 +290,23 @@ void conv_task(void* ctx, size_t task) {
                   static_cast<int64_t>(task) + 1);
 }
 
+struct ConvQ8Call {
+  const conv::Geometry* g;
+  const codec::PackedWeights* w;
+  const void* workspace;
+  const float* bias;
+  float* y;
+  Isa isa;
+};
+
+void conv_q8_task(void* ctx, size_t task) {
+  const auto* c = static_cast<const ConvQ8Call*>(ctx);
+  gemm::Epilogue e;
+  e.bias = c->bias;
+  conv::conv2d_q8_on(c->isa, *c->g, *c->w, c->workspace, e, c->y, static_cast<int64_t>(task),
+                     static_cast<int64_t>(task) + 1);
+}
+
 bool matches(const Options& o, const std::string& text) {
   return o.filter.empty() || std::regex_search(text, std::regex(o.filter));
 }
@@ -479,6 +496,23 @@ int main(int argc, char** argv) {
       r.flops = 2.0 * g.batch * g.out_h * g.out_w * g.out_c * cols;
       r.weight_bytes = static_cast<double>(e.seg.total_bytes);
       rows.push_back(r);
+      if (conv::has_q8_kernel(o.isa, g, pw)) {
+        // int8 activations: the input quantized on the calling thread (part
+        // of the time), then the tasks.
+        void* ws = std::aligned_alloc(64, (conv::q8_workspace_bytes(g) + 63) / 64 * 64);
+        ConvQ8Call q8{&g, &pw, ws, bias.data(), y.data(), o.isa};
+        Row r8 = r;
+        r8.act = "int8";
+        time_pair(
+            o.runs,
+            [&] {
+              conv::q8_prepare(o.isa, g, x.data(), ws);
+              pthreadpool_parallelize_1d(pool, conv_q8_task, &q8, static_cast<size_t>(conv::num_tasks(g)), 0);
+            },
+            xnn_run ? &xnn_run : nullptr, &r8.time_s, &r8.xnn_s);
+        rows.push_back(r8);
+        std::free(ws);
+      }
     }
 #if NIBBLE_GEMM_BENCH_XNNPACK
     if (op != nullptr) xnn_delete_operator(op);
