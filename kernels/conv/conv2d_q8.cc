@@ -6,6 +6,7 @@
 #include "conv/conv2d.h"
 #include "conv/conv2d_x86.h"
 #include "gemm/gemm_internal.h"
+#include "gemm/q8_quantize.h"
 #include "gemv/gemv_q8.h"
 
 namespace nibble::conv {
@@ -25,25 +26,15 @@ size_t q8_workspace_bytes(const Geometry& g) {
 }
 
 void q8_prepare(Isa isa, const Geometry& g, const float* x, void* workspace) {
-  // gemv::quantize_activations on slices of at most kSlice channels (its
-  // blocks of 32 are independent, so slicing changes no bit).
-  constexpr int64_t kSlice = 1024;
-  alignas(64) uint8_t buffer[kSlice + kSlice / 8 + kSlice / 8 + 3 * 64];
   const Q8Records r = q8_records(g);
   const int64_t cg = g.in_c / g.groups;
   const int64_t records = g.batch * g.in_h * g.in_w * g.groups;
   uint8_t* base = static_cast<uint8_t*>(workspace);
   for (int64_t i = 0; i < records; ++i) {
-    const float* src = x + (i / g.groups) * g.in_c + (i % g.groups) * cg;
     uint8_t* rec = base + i * r.bytes;
-    for (int64_t c0 = 0; c0 < cg; c0 += kSlice) {
-      const int64_t n = cg - c0 < kSlice ? cg - c0 : kSlice;
-      const gemv::Q8Activations v = gemv::quantize_activations(isa, src + c0, n, buffer);
-      const int64_t nq = (n + 31) / 32 * 32;
-      std::memcpy(rec + c0, v.q, static_cast<size_t>(nq));
-      std::memcpy(rec + r.cp + c0 / 32 * 4, v.d, static_cast<size_t>(nq / 32 * 4));
-      std::memcpy(rec + r.cp + r.blocks * 4 + c0 / 32 * 4, v.sums, static_cast<size_t>(nq / 32 * 4));
-    }
+    gemm::quantize_q8_blocks(isa, x + (i / g.groups) * g.in_c + (i % g.groups) * cg, cg,
+                             reinterpret_cast<int8_t*>(rec), reinterpret_cast<float*>(rec + r.cp),
+                             reinterpret_cast<int32_t*>(rec + r.cp + r.blocks * 4));
   }
   std::memset(base + records * r.bytes, 0, static_cast<size_t>(r.bytes));
 }

@@ -5,10 +5,18 @@
 #include "gemm/gemm.h"
 #include "gemm/gemm_internal.h"
 #include "gemv/gemv_q8.h"
+#include "gemm/q8_quantize.h"
 
 namespace nibble::gemm {
 
-size_t gemm_q8_row_bytes(int64_t k) { return gemv::q8_activation_bytes(k); }
+// One row: q (32 * blocks bytes), d, sums, each part 64-byte aligned.
+static size_t align64(size_t n) { return (n + 63) / 64 * 64; }
+static int64_t row_blocks(int64_t k) { return (k + 31) / 32; }
+
+size_t gemm_q8_row_bytes(int64_t k) {
+  const size_t blocks = static_cast<size_t>(row_blocks(k));
+  return align64(blocks * 32) + 2 * align64(blocks * 4);
+}
 
 // Workspace: m views (gemv::Q8Activations, pointing into the workspace
 // itself, so it must not move between prepare and the tasks), padded to 64
@@ -24,8 +32,18 @@ size_t gemm_q8_workspace_bytes(int64_t m, int64_t k) {
 void gemm_q8_prepare(Isa isa, const float* a, int64_t lda, int64_t m, int64_t k, void* workspace) {
   auto* views = static_cast<gemv::Q8Activations*>(workspace);
   uint8_t* rows = static_cast<uint8_t*>(workspace) + views_bytes(m);
+  const size_t blocks = static_cast<size_t>(row_blocks(k));
   for (int64_t i = 0; i < m; ++i) {
-    views[i] = gemv::quantize_activations(isa, a + i * lda, k, rows + static_cast<size_t>(i) * gemm_q8_row_bytes(k));
+    uint8_t* row = rows + static_cast<size_t>(i) * gemm_q8_row_bytes(k);
+    gemv::Q8Activations v;
+    v.q = reinterpret_cast<int8_t*>(row);
+    v.d = reinterpret_cast<float*>(row + align64(blocks * 32));
+    v.sums = reinterpret_cast<int32_t*>(row + align64(blocks * 32) + align64(blocks * 4));
+    v.cols = k;
+    v.padded_cols = static_cast<int64_t>(blocks) * 32;
+    quantize_q8_blocks(isa, a + i * lda, k, const_cast<int8_t*>(v.q), const_cast<float*>(v.d),
+                       const_cast<int32_t*>(v.sums));
+    views[i] = v;
   }
 }
 
