@@ -101,9 +101,6 @@ void gathered(const Geometry& g, const codec::PackedWeights& w, const float* x, 
 
 void avx512_igemm(const Geometry& g, const codec::PackedWeights& w, const float* x, const gemm::Epilogue& e,
                   float* y, const TaskRange& t) {
-  alignas(64) float panel[kKc * kNr];
-  PanelDecoder decoder;
-  avx512_panel_decoder(w, &decoder);
   const int64_t cg = g.in_c / g.groups, og = g.out_c / g.groups;
   const int64_t ic_base = t.oc0 / og * cg;
   const int64_t taps = g.kernel_h * g.kernel_w;
@@ -130,6 +127,10 @@ void avx512_igemm(const Geometry& g, const codec::PackedWeights& w, const float*
     gathered(g, w, x, e, y, t, image, oy0, ox0);
     return;
   }
+  // After the gathered branch: its own panel is not stacked on this one.
+  alignas(64) float panel[kKc * kNr];
+  PanelDecoder decoder;
+  avx512_panel_decoder(w, &decoder);
   for (int64_t n0 = t.oc0; n0 < t.oc1; n0 += kNr) {
     const int64_t nb = t.oc1 - n0 < kNr ? t.oc1 - n0 : kNr;
     const float* bias = e.bias != nullptr ? e.bias + n0 : nullptr;

@@ -12,13 +12,15 @@
 //
 // Levels: a scalar reference (decode_range, then mul and add in k order,
 // exactly the reference LINEAR's arithmetic) and an AVX-512 kernel for
-// every format (SIMD panel decoders for q4_0, q8_0, int8, 4-bit int/table
-// codes, f16; decode_range for the rest). AVX2 and Neon run the reference
-// (not written yet). The SIMD kernel sums with FMA, so it agrees with the
-// reference within K * FLT_EPSILON * sum |A W|, not bit for bit.
+// every format (SIMD panel decoders for q4_0, q8_0, int8, every IntCodec /
+// TableCodec of 1..8 bits, f16, bf16, f32; decode_range for the rest:
+// gemm_panel_avx512.cc). AVX2 and Neon run the reference (not written yet).
+// The SIMD kernel sums with FMA, so it agrees with the reference within
+// K * FLT_EPSILON * sum |A W|, not bit for bit.
 //
-// Stack: the AVX-512 kernel keeps ~68 KiB (a decoded panel of 32 outputs x
-// 256 reduction columns, twice: rows as decoded, and interleaved).
+// Stack: the AVX-512 kernel keeps ~74 KiB (a decoded panel of 32 outputs x
+// 256 reduction columns, twice: rows as decoded, and interleaved); the
+// VNNI int8 kernel ~10 KiB; the references ~1.5 KiB.
 #pragma once
 
 #include <cmath>
@@ -59,8 +61,10 @@ bool has_gemm_kernel(Isa isa, const codec::PackedWeights& w);
 // buffer (gemm_q8_workspace_bytes, 64-byte aligned), once per call.
 // (The views live in the workspace: it must not move between prepare and
 // the tasks; splitting prepare by rows is not supported.)
-// No SIMD kernel yet: gemm_q8_on runs the reference, has_gemm_q8_kernel
-// is false, so sessions keep f32 activations.
+// AVX-512 VNNI has a kernel for q8_0, q4_0 and IntCodec 8-bit symmetric
+// per channel / tensor (has_gemm_q8_kernel; it agrees with the definition
+// within float rounding, not bit for bit); otherwise the definition runs.
+// The quantization is bit-identical on every level (gemm/q8_quantize.h).
 size_t gemm_q8_row_bytes(int64_t k);
 size_t gemm_q8_workspace_bytes(int64_t m, int64_t k);
 void gemm_q8_prepare(Isa isa, const float* a, int64_t lda, int64_t m, int64_t k, void* workspace);
