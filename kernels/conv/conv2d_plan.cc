@@ -16,6 +16,22 @@ constexpr int64_t kDwChannelTile = 64;
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t pixels(const Geometry& g) { return g.batch * g.out_h * g.out_w; }
 
+// Small layers (8x8 maps) would be one task at the default tiles, leaving a
+// second thread idle: halve the channel tile, then shrink the pixel tile
+// (to a multiple of the 8-row microkernel, >= 16) until there are >= 4.
+struct Tiles {
+  int64_t pixels, channels;
+};
+constexpr int64_t kMinTasks = 4;
+Tiles tiles_of(const Geometry& g) {
+  const int64_t og = g.out_c / g.groups;
+  Tiles t{kPixelTile, kChannelTile};
+  auto count = [&](const Tiles& x) { return ceil_div(pixels(g), x.pixels) * g.groups * ceil_div(og, x.channels); };
+  if (count(t) < kMinTasks && og > 32) t.channels = 32;
+  while (count(t) < kMinTasks && t.pixels > 16) t.pixels /= 2;
+  return t;
+}
+
 }  // namespace
 
 bool is_depthwise(const Geometry& g) { return g.groups == g.in_c && g.groups == g.out_c && g.groups > 1; }
@@ -35,7 +51,8 @@ void prepare(Isa isa, const Geometry& g, const float* x, void* workspace) {
 int64_t num_tasks(const Geometry& g) {
   if (is_depthwise(g)) return ceil_div(pixels(g), kDwPixelTile) * ceil_div(g.out_c, kDwChannelTile);
   const int64_t og = g.out_c / g.groups;
-  return ceil_div(pixels(g), kPixelTile) * g.groups * ceil_div(og, kChannelTile);
+  const Tiles tiles = tiles_of(g);
+  return ceil_div(pixels(g), tiles.pixels) * g.groups * ceil_div(og, tiles.channels);
 }
 
 TaskRange task_range(const Geometry& g, int64_t task) {
@@ -54,15 +71,16 @@ TaskRange task_range(const Geometry& g, int64_t task) {
     return t;
   }
   const int64_t og = g.out_c / g.groups;
-  const int64_t ot = ceil_div(og, kChannelTile);
+  const Tiles tiles = tiles_of(g);
+  const int64_t ot = ceil_div(og, tiles.channels);
   pt = task / (g.groups * ot);
   const int64_t group = task / ot % g.groups;
-  oc0 = group * og + task % ot * kChannelTile;
+  oc0 = group * og + task % ot * tiles.channels;
   oc_end = (group + 1) * og;
-  t.p0 = pt * kPixelTile;
-  t.p1 = t.p0 + kPixelTile < p ? t.p0 + kPixelTile : p;
+  t.p0 = pt * tiles.pixels;
+  t.p1 = t.p0 + tiles.pixels < p ? t.p0 + tiles.pixels : p;
   t.oc0 = oc0;
-  t.oc1 = oc0 + kChannelTile < oc_end ? oc0 + kChannelTile : oc_end;
+  t.oc1 = oc0 + tiles.channels < oc_end ? oc0 + tiles.channels : oc_end;
   return t;
 }
 
