@@ -208,6 +208,19 @@ struct GemmQ8Call {
   Isa isa;
 };
 
+struct GemmPrepareCall {
+  const float* a;
+  int64_t m, k;
+  void* workspace;
+  Isa isa;
+};
+
+void gemm_prepare_task(void* ctx, size_t row) {
+  const auto* p = static_cast<const GemmPrepareCall*>(ctx);
+  const auto i = static_cast<int64_t>(row);
+  gemm::gemm_q8_prepare_rows(p->isa, p->a, p->k, p->m, p->k, i, i + 1, p->workspace);
+}
+
 void gemm_q8_task(void* ctx, size_t block) {
   const auto* g = static_cast<const GemmQ8Call*>(ctx);
   const int64_t step = gemm::gemm_n_step();
@@ -298,6 +311,22 @@ struct ConvQ8Call {
   float* y;
   Isa isa;
 };
+
+struct ConvPrepareCall {
+  const conv::Geometry* g;
+  const float* x;
+  void* workspace;
+  Isa isa;
+};
+
+constexpr int64_t kPrepareUnits = 64;  // input pixels per prepare item
+
+void conv_prepare_task(void* ctx, size_t item) {
+  const auto* p = static_cast<const ConvPrepareCall*>(ctx);
+  const int64_t u0 = static_cast<int64_t>(item) * kPrepareUnits;
+  const int64_t u1 = std::min(conv::q8_prepare_units(*p->g), u0 + kPrepareUnits);
+  conv::q8_prepare_range(p->isa, *p->g, p->x, p->workspace, u0, u1);
+}
 
 void conv_q8_task(void* ctx, size_t task) {
   const auto* c = static_cast<const ConvQ8Call*>(ctx);
@@ -425,17 +454,18 @@ int main(int argc, char** argv) {
       r.weight_bytes = static_cast<double>(e.seg.total_bytes);
       rows.push_back(r);
       if (gemm::has_gemm_q8_kernel(o.isa, pw)) {
-        // int8 activations: the rows quantized on the calling thread (part
-        // of the time), then the tasks.
+        // int8 activations: the rows quantized on the pool (part of the
+        // time), then the tasks.
         const size_t bytes = (gemm::gemm_q8_workspace_bytes(s.m, s.k) + 63) / 64 * 64;
         void* ws = std::aligned_alloc(64, bytes);
         GemmQ8Call q8{&pw, ws, bias.data(), c.data(), s.m, s.n, o.isa};
+        GemmPrepareCall prep{a.data(), s.m, s.k, ws, o.isa};
         Row r8 = r;
         r8.act = "int8";
         time_pair(
             o.runs,
             [&] {
-              gemm::gemm_q8_prepare(o.isa, a.data(), s.k, s.m, s.k, ws);
+              pthreadpool_parallelize_1d(pool, gemm_prepare_task, &prep, static_cast<size_t>(s.m), 0);
               pthreadpool_parallelize_1d(pool, gemm_q8_task, &q8, blocks, 0);
             },
             xnn_run ? &xnn_run : nullptr, &r8.time_s, &r8.xnn_s);
@@ -497,16 +527,18 @@ int main(int argc, char** argv) {
       r.weight_bytes = static_cast<double>(e.seg.total_bytes);
       rows.push_back(r);
       if (conv::has_q8_kernel(o.isa, g, pw)) {
-        // int8 activations: the input quantized on the calling thread (part
-        // of the time), then the tasks.
+        // int8 activations: the input quantized on the pool (part of the
+        // time), then the tasks.
         void* ws = std::aligned_alloc(64, (conv::q8_workspace_bytes(g) + 63) / 64 * 64);
         ConvQ8Call q8{&g, &pw, ws, bias.data(), y.data(), o.isa};
+        ConvPrepareCall prep{&g, x.data(), ws, o.isa};
+        const size_t items = static_cast<size_t>((conv::q8_prepare_units(g) + kPrepareUnits - 1) / kPrepareUnits);
         Row r8 = r;
         r8.act = "int8";
         time_pair(
             o.runs,
             [&] {
-              conv::q8_prepare(o.isa, g, x.data(), ws);
+              pthreadpool_parallelize_1d(pool, conv_prepare_task, &prep, items, 0);
               pthreadpool_parallelize_1d(pool, conv_q8_task, &q8, static_cast<size_t>(conv::num_tasks(g)), 0);
             },
             xnn_run ? &xnn_run : nullptr, &r8.time_s, &r8.xnn_s);

@@ -73,6 +73,12 @@ bool has_conv2d_kernel(Isa isa, const Geometry& g, const codec::PackedWeights& w
 // otherwise every level runs the definition.
 size_t q8_workspace_bytes(const Geometry& g);
 void q8_prepare(Isa isa, const Geometry& g, const float* x, void* workspace);
+// The same split in units (input pixels, batch * in_h * in_w of them):
+// callers may quantize unit ranges on different threads (the same bytes
+// as one q8_prepare), then run the tasks.
+int64_t q8_prepare_units(const Geometry& g);
+void q8_prepare_range(Isa isa, const Geometry& g, const float* x, void* workspace, int64_t unit_begin,
+                      int64_t unit_end);
 bool conv2d_q8_on(Isa isa, const Geometry& g, const codec::PackedWeights& w, const void* workspace,
                   const gemm::Epilogue& e, float* y, int64_t task_begin, int64_t task_end);
 bool has_q8_kernel(Isa isa, const Geometry& g, const codec::PackedWeights& w);

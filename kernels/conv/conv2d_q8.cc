@@ -25,18 +25,26 @@ size_t q8_workspace_bytes(const Geometry& g) {
   return static_cast<size_t>((g.batch * g.in_h * g.in_w * g.groups + 1) * r.bytes);
 }
 
+int64_t q8_prepare_units(const Geometry& g) { return g.batch * g.in_h * g.in_w; }
+
 void q8_prepare(Isa isa, const Geometry& g, const float* x, void* workspace) {
+  q8_prepare_range(isa, g, x, workspace, 0, q8_prepare_units(g));
+}
+
+void q8_prepare_range(Isa isa, const Geometry& g, const float* x, void* workspace, int64_t unit_begin,
+                      int64_t unit_end) {
   const Q8Records r = q8_records(g);
   const int64_t cg = g.in_c / g.groups;
   const int64_t records = g.batch * g.in_h * g.in_w * g.groups;
   uint8_t* base = static_cast<uint8_t*>(workspace);
-  for (int64_t i = 0; i < records; ++i) {
+  for (int64_t i = unit_begin * g.groups; i < unit_end * g.groups; ++i) {
     uint8_t* rec = base + i * r.bytes;
     gemm::quantize_q8_blocks(isa, x + (i / g.groups) * g.in_c + (i % g.groups) * cg, cg,
                              reinterpret_cast<int8_t*>(rec), reinterpret_cast<float*>(rec + r.cp),
                              reinterpret_cast<int32_t*>(rec + r.cp + r.blocks * 4));
   }
-  std::memset(base + records * r.bytes, 0, static_cast<size_t>(r.bytes));
+  // The zero record: written once, by the range that ends the input.
+  if (unit_end == q8_prepare_units(g)) std::memset(base + records * r.bytes, 0, static_cast<size_t>(r.bytes));
 }
 
 void conv2d_q8_reference(const Geometry& g, const codec::PackedWeights& w, const void* workspace,

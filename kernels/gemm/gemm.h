@@ -68,6 +68,11 @@ bool has_gemm_kernel(Isa isa, const codec::PackedWeights& w);
 size_t gemm_q8_row_bytes(int64_t k);
 size_t gemm_q8_workspace_bytes(int64_t m, int64_t k);
 void gemm_q8_prepare(Isa isa, const float* a, int64_t lda, int64_t m, int64_t k, void* workspace);
+// The same for rows [row_begin, row_end) only: callers may quantize row
+// ranges on different threads (rows are independent; the result is the
+// same bytes as one gemm_q8_prepare), then run the tasks.
+void gemm_q8_prepare_rows(Isa isa, const float* a, int64_t lda, int64_t m, int64_t k, int64_t row_begin,
+                          int64_t row_end, void* workspace);
 bool gemm_q8_on(Isa isa, const codec::PackedWeights& w, const void* workspace, int64_t m, const Epilogue& e,
                 float* c, int64_t ldc, int64_t n_begin, int64_t n_end);
 bool has_gemm_q8_kernel(Isa isa, const codec::PackedWeights& w);

@@ -30,10 +30,15 @@ size_t gemm_q8_workspace_bytes(int64_t m, int64_t k) {
 }
 
 void gemm_q8_prepare(Isa isa, const float* a, int64_t lda, int64_t m, int64_t k, void* workspace) {
+  gemm_q8_prepare_rows(isa, a, lda, m, k, 0, m, workspace);
+}
+
+void gemm_q8_prepare_rows(Isa isa, const float* a, int64_t lda, int64_t m, int64_t k, int64_t row_begin,
+                          int64_t row_end, void* workspace) {
   auto* views = static_cast<gemv::Q8Activations*>(workspace);
   uint8_t* rows = static_cast<uint8_t*>(workspace) + views_bytes(m);
   const size_t blocks = static_cast<size_t>(row_blocks(k));
-  for (int64_t i = 0; i < m; ++i) {
+  for (int64_t i = row_begin; i < row_end; ++i) {
     uint8_t* row = rows + static_cast<size_t>(i) * gemm_q8_row_bytes(k);
     gemv::Q8Activations v;
     v.q = reinterpret_cast<int8_t*>(row);

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "codec/decode_range.h"
@@ -127,6 +128,16 @@ TEST(Conv2dQ8, DefinitionAndEveryLevel) {
       void* ws = std::aligned_alloc(64, (q8_workspace_bytes(g) + 63) / 64 * 64);
       for (Isa isa : available_levels()) {
         q8_prepare(isa, g, x.data(), ws);
+        {
+          // Prepared in ranges (as threads would): the same bytes.
+          const size_t bytes = q8_workspace_bytes(g);
+          std::vector<uint8_t> whole(static_cast<const uint8_t*>(ws), static_cast<const uint8_t*>(ws) + bytes);
+          std::memset(ws, 0x5A, bytes);
+          const int64_t units = q8_prepare_units(g);
+          q8_prepare_range(isa, g, x.data(), ws, units / 3, units);
+          q8_prepare_range(isa, g, x.data(), ws, 0, units / 3);
+          ASSERT_EQ(std::memcmp(whole.data(), ws, bytes), 0) << c.name;
+        }
         std::vector<float> got(want.size(), -9.0f);
         ASSERT_TRUE(conv2d_q8_on(isa, g, w, ws, e, got.data(), 0, num_tasks(g)));
         const bool exact = !has_q8_kernel(isa, g, w);

@@ -39,6 +39,17 @@ TEST(GemmQ8, RowsAreTheGemvQ8DefinitionClamped) {
     for (Isa isa : available_levels()) {
       void* ws = std::aligned_alloc(64, (gemm_q8_workspace_bytes(m, k) + 63) / 64 * 64);
       gemm_q8_prepare(isa, a.data(), k, m, k, ws);
+      {
+        // Prepared in row ranges (as threads would): the same results.
+        void* ws2 = std::aligned_alloc(64, (gemm_q8_workspace_bytes(m, k) + 63) / 64 * 64);
+        gemm_q8_prepare_rows(isa, a.data(), k, m, k, 4, m, ws2);
+        gemm_q8_prepare_rows(isa, a.data(), k, m, k, 0, 4, ws2);
+        std::vector<float> c1(static_cast<size_t>(m * n)), c2(c1.size());
+        ASSERT_TRUE(gemm_q8_on(isa, w, ws, m, e, c1.data(), n, 0, n));
+        ASSERT_TRUE(gemm_q8_on(isa, w, ws2, m, e, c2.data(), n, 0, n));
+        ASSERT_TRUE(testing_support::same_bits(c1, c2)) << f.name;
+        std::free(ws2);
+      }
       std::vector<float> got(static_cast<size_t>(m * n));
       ASSERT_TRUE(gemm_q8_on(isa, w, ws, m, e, got.data(), n, 0, 10));
       ASSERT_TRUE(gemm_q8_on(isa, w, ws, m, e, got.data(), n, 10, n));
