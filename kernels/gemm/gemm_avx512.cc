@@ -1,12 +1,6 @@
 // The AVX-512 GEMM driver: for each block of 32 outputs and each 256-column
 // chunk of the reduction, decode the panel once, then run the microkernel
 // over all m rows (8 at a time), parking partial sums in C between chunks.
-// GCC 12 reports the intrinsics' internal undefined placeholders (__Y) as
-// uninitialized (a false positive); nothing here reads uninitialized data.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
 #include "gemm/gemm_internal.h"
 
 namespace nibble::gemm::detail {
