@@ -121,7 +121,7 @@ RowDecoder make_decoder(const codec::PackedWeights& w) {
     case gemv::Shape::kQ4_0: d.kind = Decoder::kQ4_0; break;
     case gemv::Shape::kInt8: d.kind = Decoder::kInt8; break;
     case gemv::Shape::kCode4: d.kind = Decoder::kCode4; break;
-    case gemv::Shape::kUnsupported: break;
+    default: break;  // the other GEMV shapes: kCodes below, or decode_range
   }
   d.values = _mm512_loadu_ps(plan.values);
   d.group = plan.group_scales ? plan.group_size : 0;

@@ -14,6 +14,7 @@
 #include "cpu/isa.h"
 #include "encoded_cases.h"
 #include "encoded_model_builder.h"
+#include "gemm/gemm.h"
 #include "gemv/gemv_q8.h"
 #include "nibble/nibble.hpp"
 #include "test_model_builder.h"
@@ -85,8 +86,10 @@ TEST(FusedBackend, EveryCodecAndLevelMatchesTheReferenceBackend) {
         EXPECT_STREQ(session.op_backend(0), "fused");
         EXPECT_STREQ(session.kernel_isa(), isa);
         const bool int8 = session.op_int8_activations(0);
+        // kM >= 2: the GEMM's int8 kernel, else the GEMV's, where one exists.
+        const codec::PackedWeights w = testing::packed_view(b);
         EXPECT_EQ(int8, precision == ActivationPrecision::kInt8 &&
-                            gemv::has_q8_kernel(level, testing::packed_view(b)));
+                            (gemm::has_gemm_q8_kernel(level, w) || gemv::has_q8_kernel(level, w)));
         for (int64_t i = 0; i < kM; ++i) {
           for (int64_t r = 0; r < kN; ++r) {
             const double scale = magnitude(b, x, i, r);

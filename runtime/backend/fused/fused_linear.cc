@@ -1,26 +1,36 @@
-// LINEAR: each row of x is one GEMV over the encoded weight (batch-1
-// decoding is bandwidth-bound, so that is the case the kernels are built
-// for). The work is split into tasks of (x row, block of output rows);
-// tasks are independent and each output is computed the same way in any
-// task, so the result does not depend on the pool's size.
+// LINEAR, y[M, N] = clamp(x[M, K] W[N, K]^T + bias), picks one of four
+// paths once per call from the weight's format and the session's level:
 //
-// int8 activations: every row of x is quantized first (ggml's q8 rule,
-// gemv_q8.h) into the workspace, then the integer-dot-product kernels run.
+//   GEMM      M >= 2 and a SIMD GEMM kernel exists (kernels/gemm): a
+//             decoded panel of W is reused by all M rows;
+//   GEMM q8   the same with int8 activations (VNNI) where it has a kernel;
+//   GEMV      otherwise one GEMV per row of x (batch-1 decoding is
+//             bandwidth-bound: the case these kernels are built for, and
+//             the SIMD level that exists on every ISA);
+//   GEMV q8   the same with int8 activations.
+//
+// Work is split into tasks of output-row ranges (and, for GEMV, rows of x);
+// every kernel computes an output the same way whatever range it is in,
+// so the result does not depend on the pool's size. int8 activations are
+// quantized first (ggml's q8 rule, gemv_q8.h) into the workspace.
 #include "backend/fused/fused_linear.h"
 
 #include <cmath>
 #include <cstdint>
 
+#include "gemm/gemm.h"
 #include "gemv/gemv.h"
 #include "gemv/gemv_q8.h"
 
 namespace nibble::fused {
 namespace {
 
-// Output rows per task: a multiple of every kernel's row block, small
+// GEMV output rows per task: a multiple of every kernel's row block, small
 // enough that two threads balance on a 768-row layer, large enough that a
 // task streams a good stretch of weights (prefetchers need a run-up).
 constexpr int64_t kRowsPerTask = 64;
+
+enum class Path { kGemv, kGemvQ8, kGemm, kGemmQ8 };
 
 struct LinearShape {
   int64_t m, n, k;
@@ -30,14 +40,38 @@ LinearShape shape_of(const BoundOp& op) {
   return {op.inputs[0].dims[0], op.inputs[1].dims[0], op.inputs[1].dims[1]};
 }
 
+Path path_of(const BoundOp& op, const Options& options) {
+  const codec::PackedWeights& w = *op.inputs[1].packed;
+  const bool batched = shape_of(op).m >= 2;
+  if (options.int8_activations) {
+    if (batched && gemm::has_gemm_q8_kernel(options.isa, w)) return Path::kGemmQ8;
+    if (gemv::has_q8_kernel(options.isa, w)) return Path::kGemvQ8;
+  }
+  if (batched && gemm::has_gemm_kernel(options.isa, w)) return Path::kGemm;
+  return Path::kGemv;
+}
+
 size_t align64(size_t n) { return (n + 63) / 64 * 64; }
+
+// GEMV q8 workspace: m views, then m quantized rows.
+struct Q8Workspace {
+  size_t views_bytes, row_bytes;
+};
+
+Q8Workspace q8_workspace(const LinearShape& s) {
+  return {align64(static_cast<size_t>(s.m) * sizeof(gemv::Q8Activations)), align64(gemv::q8_activation_bytes(s.k))};
+}
 
 struct LinearTasks {
   const BoundOp* op;
-  const Options* options;
+  Isa isa;
+  Path path;
   LinearShape shape;
-  int64_t tasks_per_row;
-  const gemv::Q8Activations* q8;  // int8 path: the m quantized rows of x
+  int64_t tasks_per_row;  // GEMV: output-row tasks per row of x
+  int64_t n_per_task;     // GEMM: outputs per task
+  gemm::Epilogue epilogue;
+  void* workspace;
+  const gemv::Q8Activations* q8;  // GEMV q8: the m quantized rows of x
 };
 
 void clamp_range(float* y, int64_t begin, int64_t end, const Activation& a) {
@@ -48,31 +82,35 @@ void clamp_range(float* y, int64_t begin, int64_t end, const Activation& a) {
   }
 }
 
-void run_task(void* context, size_t task) {
+void gemv_task(void* context, size_t task) {
   const LinearTasks& t = *static_cast<const LinearTasks*>(context);
   const BoundOp& op = *t.op;
   const int64_t i = static_cast<int64_t>(task) / t.tasks_per_row;
   const int64_t r0 = static_cast<int64_t>(task) % t.tasks_per_row * kRowsPerTask;
   const int64_t r1 = r0 + kRowsPerTask < t.shape.n ? r0 + kRowsPerTask : t.shape.n;
   const codec::PackedWeights& w = *op.inputs[1].packed;
-  const float* bias = op.num_inputs == 3 ? op.inputs[2].data : nullptr;
   float* y = op.outputs[0].data + i * t.shape.n;
-  if (t.q8 != nullptr) {
-    gemv::gemv_q8_on(t.options->isa, w, t.q8[i], bias, y, r0, r1);
+  if (t.path == Path::kGemvQ8) {
+    gemv::gemv_q8_on(t.isa, w, t.q8[i], t.epilogue.bias, y, r0, r1);
   } else {
-    gemv::gemv_on(t.options->isa, w, op.inputs[0].data + i * t.shape.k, bias, y, r0, r1);
+    gemv::gemv_on(t.isa, w, op.inputs[0].data + i * t.shape.k, t.epilogue.bias, y, r0, r1);
   }
   const Activation& a = op.params.linear.activation;
   if (a.min > -INFINITY || a.max < INFINITY) clamp_range(y, r0, r1, a);
 }
 
-// Workspace of the int8 path: m views, then m quantized rows.
-struct Q8Workspace {
-  size_t views_bytes, row_bytes;
-};
-
-Q8Workspace q8_workspace(const LinearShape& s) {
-  return {align64(static_cast<size_t>(s.m) * sizeof(gemv::Q8Activations)), align64(gemv::q8_activation_bytes(s.k))};
+void gemm_task(void* context, size_t task) {
+  const LinearTasks& t = *static_cast<const LinearTasks*>(context);
+  const BoundOp& op = *t.op;
+  const int64_t n0 = static_cast<int64_t>(task) * t.n_per_task;
+  const int64_t n1 = n0 + t.n_per_task < t.shape.n ? n0 + t.n_per_task : t.shape.n;
+  const codec::PackedWeights& w = *op.inputs[1].packed;
+  float* y = op.outputs[0].data;
+  if (t.path == Path::kGemmQ8) {
+    gemm::gemm_q8_on(t.isa, w, t.workspace, t.shape.m, t.epilogue, y, t.shape.n, n0, n1);
+  } else {
+    gemm::gemm_on(t.isa, w, op.inputs[0].data, t.shape.k, t.shape.m, t.epilogue, y, t.shape.n, n0, n1);
+  }
 }
 
 struct QuantizeRows {
@@ -89,35 +127,80 @@ void quantize_row(void* context, size_t i) {
   q.views[i] = gemv::quantize_activations(q.isa, q.x + static_cast<int64_t>(i) * q.k, q.k, q.rows + i * q.row_bytes);
 }
 
+struct QuantizeGemmRows {
+  const float* x;
+  LinearShape shape;
+  void* workspace;
+  Isa isa;
+};
+
+void quantize_gemm_row(void* context, size_t i) {
+  const QuantizeGemmRows& q = *static_cast<const QuantizeGemmRows*>(context);
+  const int64_t r = static_cast<int64_t>(i);
+  gemm::gemm_q8_prepare_rows(q.isa, q.x, q.shape.k, q.shape.m, q.shape.k, r, r + 1, q.workspace);
+}
+
 }  // namespace
 
 bool linear_uses_int8(const BoundOp& op, const Options& options) {
-  return options.int8_activations && gemv::has_q8_kernel(options.isa, *op.inputs[1].packed);
+  const Path p = path_of(op, options);
+  return p == Path::kGemvQ8 || p == Path::kGemmQ8;
 }
 
 size_t linear_workspace_bytes(const BoundOp& op, const Options& options) {
-  if (!linear_uses_int8(op, options)) return 0;
   const LinearShape s = shape_of(op);
-  const Q8Workspace l = q8_workspace(s);
-  return l.views_bytes + static_cast<size_t>(s.m) * l.row_bytes;
+  switch (path_of(op, options)) {
+    case Path::kGemvQ8: {
+      const Q8Workspace l = q8_workspace(s);
+      return l.views_bytes + static_cast<size_t>(s.m) * l.row_bytes;
+    }
+    case Path::kGemmQ8: return gemm::gemm_q8_workspace_bytes(s.m, s.k);
+    default: return 0;
+  }
 }
 
 void run_linear(const BoundOp& op, const Options& options, void* workspace, pthreadpool_t pool) {
   LinearTasks t;
   t.op = &op;
-  t.options = &options;
+  t.isa = options.isa;
+  t.path = path_of(op, options);
   t.shape = shape_of(op);
   t.tasks_per_row = (t.shape.n + kRowsPerTask - 1) / kRowsPerTask;
+  t.epilogue.bias = op.num_inputs == 3 ? op.inputs[2].data : nullptr;
+  t.epilogue.min = op.params.linear.activation.min;
+  t.epilogue.max = op.params.linear.activation.max;
+  t.workspace = workspace;
   t.q8 = nullptr;
-  if (linear_uses_int8(op, options)) {
-    const Q8Workspace l = q8_workspace(t.shape);
-    uint8_t* base = static_cast<uint8_t*>(workspace);
-    QuantizeRows q{op.inputs[0].data, t.shape.k, reinterpret_cast<gemv::Q8Activations*>(base), base + l.views_bytes,
-                   l.row_bytes, options.isa};
-    pthreadpool_parallelize_1d(pool, quantize_row, &q, static_cast<size_t>(t.shape.m), 0);
-    t.q8 = q.views;
+  switch (t.path) {
+    case Path::kGemvQ8: {
+      const Q8Workspace l = q8_workspace(t.shape);
+      uint8_t* base = static_cast<uint8_t*>(workspace);
+      QuantizeRows q{op.inputs[0].data, t.shape.k, reinterpret_cast<gemv::Q8Activations*>(base),
+                     base + l.views_bytes, l.row_bytes, options.isa};
+      pthreadpool_parallelize_1d(pool, quantize_row, &q, static_cast<size_t>(t.shape.m), 0);
+      t.q8 = q.views;
+    }
+      [[fallthrough]];
+    case Path::kGemv:
+      pthreadpool_parallelize_1d(pool, gemv_task, &t, static_cast<size_t>(t.shape.m * t.tasks_per_row), 0);
+      return;
+    case Path::kGemmQ8: {
+      QuantizeGemmRows q{op.inputs[0].data, t.shape, workspace, options.isa};
+      pthreadpool_parallelize_1d(pool, quantize_gemm_row, &q, static_cast<size_t>(t.shape.m), 0);
+    }
+      [[fallthrough]];
+    case Path::kGemm: {
+      // Tasks of whole panels; at least two per thread-sized share when N
+      // allows, so two threads balance.
+      const int64_t step = gemm::gemm_n_step();
+      const int64_t panels = (t.shape.n + step - 1) / step;
+      const int64_t per_task = panels >= 16 ? 2 : 1;
+      t.n_per_task = per_task * step;
+      const size_t tasks = static_cast<size_t>((panels + per_task - 1) / per_task);
+      pthreadpool_parallelize_1d(pool, gemm_task, &t, tasks, 0);
+      return;
+    }
   }
-  pthreadpool_parallelize_1d(pool, run_task, &t, static_cast<size_t>(t.shape.m * t.tasks_per_row), 0);
 }
 
 }  // namespace nibble::fused
