@@ -213,21 +213,26 @@ TEST(GemvQ8, AnyRowRangeGivesTheSameBits) {
 }
 
 TEST(GemvQ8, SimdKernelsCoverTheirFormats) {
-  // The best level has a kernel for every ggml block and for ints (2, 3,
-  // 4, 8 bits) and tables (2, 3, 4 bits) with one scale per 32 columns or
-  // fewer; the rest run the reference.
-  const Isa best = default_isa();
-  if (best != Isa::kAvx512Vnni || !__builtin_cpu_supports("avx512vbmi")) GTEST_SKIP() << "checked on VNNI+VBMI";
-  for (const FormatCase& f : q8_test_formats()) {
-    const Encoded e = encode_q8_case(f, 2, 64, 1);
-    const bool small_groups = f.granularity == Granularity::kGroup && f.group_size % 32 != 0;
-    const bool ggml = f.format == Format::kQ4_0 || f.format == Format::kQ4_1 || f.format == Format::kQ5_0 ||
-                      f.format == Format::kQ5_1 || f.format == Format::kQ8_0;
-    const bool packed = (f.format == Format::kInt && (f.bits == 2 || f.bits == 3 || f.bits == 4 || f.bits == 8)) ||
-                        (f.format == Format::kTable && f.bits >= 2 && f.bits <= 4);
-    const bool expected = ggml || (packed && !small_groups);
-    EXPECT_EQ(has_q8_kernel(best, e.packed()), expected) << f.name;
-    EXPECT_FALSE(has_q8_kernel(Isa::kScalar, e.packed())) << f.name;
+  // Every x86 level has a kernel for every ggml block and for 4- and
+  // 8-bit ints and 4-bit tables with one scale per 32 columns or fewer
+  // (not 8-bit affine ints: codes up to 255 overflow vpmaddubsw's pairs);
+  // AVX-512 VNNI (with VBMI) also for 2- and 3-bit codes and 8-bit affine
+  // ints. The rest run the reference.
+  for (Isa isa : available_levels()) {
+    const bool x86 = isa == Isa::kAvx2 || isa == Isa::kAvx512 || isa == Isa::kAvx512Vnni;
+    const bool vbmi_level = isa == Isa::kAvx512Vnni && __builtin_cpu_supports("avx512vbmi");
+    for (const FormatCase& f : q8_test_formats()) {
+      const Encoded e = encode_q8_case(f, 2, 64, 1);
+      const bool small_groups = f.granularity == Granularity::kGroup && f.group_size % 32 != 0;
+      const bool ggml = f.format == Format::kQ4_0 || f.format == Format::kQ4_1 || f.format == Format::kQ5_0 ||
+                        f.format == Format::kQ5_1 || f.format == Format::kQ8_0;
+      const bool all_levels = (f.format == Format::kInt && (f.bits == 4 || (f.bits == 8 && f.symmetric))) ||
+                              (f.format == Format::kTable && f.bits == 4);
+      const bool vnni_only = (f.format == Format::kInt && (f.bits == 2 || f.bits == 3 || f.bits == 8)) ||
+                             (f.format == Format::kTable && (f.bits == 2 || f.bits == 3));
+      const bool expected = x86 && (ggml || (!small_groups && (all_levels || (vbmi_level && vnni_only))));
+      EXPECT_EQ(has_q8_kernel(isa, e.packed()), expected) << f.name << " on " << isa_name(isa);
+    }
   }
 }
 
