@@ -17,16 +17,19 @@
 
 #include "codec/scale_storage.h"
 #include "gemv/gemv_q8_kernels.h"
-#include "gemv/next_rows_prefetch.h"
+#include "gemv/q8_rows_prefetch.h"
 
 namespace nibble::gemv {
 namespace {
 
 using codec::ScaleType;
 
-constexpr int64_t kChunk = 2048;  // columns per tile: ~6 KiB on the stack
+constexpr int64_t kChunk = 4096;  // columns per tile: ~13 KiB on the stack
 constexpr int64_t kBlocks = kChunk / kQ8Block;
 constexpr int kRows = 4;
+// Rows prefetched into L2 only when a block of rows reads more than this
+// (q8_rows_prefetch.h).
+constexpr int64_t kL1PrefetchBytes = 8192;
 
 int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
@@ -192,7 +195,8 @@ void rows(const Args& a, const Tile& t, int64_t r0, float* y) {
     acc[r] = _mm256_setzero_ps();
   }
   const int next = static_cast<int>(min64(R, rows_total - (r0 + R) > 0 ? rows_total - (r0 + R) : 0));
-  NextRowsPrefetch next_codes(row[0] + R * a.row_bytes, a.row_bytes, a.chunk_bytes, next, t.blocks);
+  RowsPrefetch next_codes(row[0] + R * a.row_bytes, a.row_bytes, a.chunk_bytes, next, t.blocks,
+                          kRows * a.chunk_bytes > kL1PrefetchBytes);
   float row_m[R];
   if (k == Kind::kPackedRow && kMin) {
     for (int r = 0; r < R; ++r) {

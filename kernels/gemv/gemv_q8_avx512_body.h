@@ -17,7 +17,7 @@
 //   acc += float(t) * (s * dx) [+ m * xs]. A row's operations never depend
 //   on its neighbours, so results do not depend on the row range.
 // - The next block of rows is prefetched in address order while the
-//   current one is read (next_rows_prefetch.h: the hardware prefetchers do
+//   current one is read (q8_rows_prefetch.h: the hardware prefetchers do
 //   not follow kRows interleaved streams).
 #if defined(__GNUC__) && !defined(__clang__)
 // GCC 12.2's AVX-512 headers trip -Wuninitialized (GCC bug 105593).
@@ -31,10 +31,12 @@
 #endif
 
 #include <cstring>
+#include <type_traits>
+#include <cstdlib>
 
 #include "codec/scale_storage.h"
 #include "gemv/gemv_q8_kernels.h"
-#include "gemv/next_rows_prefetch.h"
+#include "gemv/q8_rows_prefetch.h"
 
 #ifndef NIBBLE_Q8_VNNI
 #error "include from gemv_q8_avx512.cc or gemv_q8_avx512vnni.cc only"
@@ -45,9 +47,13 @@ namespace {
 
 using codec::ScaleType;
 
-constexpr int64_t kChunk = 2048;  // columns per tile: 8 KiB of tile on the stack
+constexpr int64_t kChunk = 4096;  // columns per tile: 16 KiB on the stack (one chunk up to K = 4096:
+                                  // chunking a row visits it twice, which cost 4096x4096 a quarter)
 constexpr int64_t kUnits = kChunk / kQ8Unit;
 constexpr int kRows = 4;
+// Rows prefetched into L2 only when a block of rows reads more than this
+// (q8_rows_prefetch.h).
+constexpr int64_t kL1PrefetchBytes = 8192;
 
 int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
@@ -115,6 +121,10 @@ struct Tile {
   alignas(64) int32_t offs[kChunk / 4];
   alignas(64) float xs[kChunk / 4];
   int32_t group[2 * kUnits];  // group (within the row) of each unit's blocks
+  // ggml: [d of the unit's first block, 1, d of its second, 1], to scale
+  // the blocks' [d, m, d, m] with one 128-bit multiply (m needs no d: xs
+  // has it).
+  alignas(16) float dx4[4 * kUnits];
 };
 
 void build_tile(const Q8Activations& x, const ByteOrder& order, int offset, int64_t c0, int64_t group_size,
@@ -134,6 +144,10 @@ void build_tile(const Q8Activations& x, const ByteOrder& order, int offset, int6
       t->offs[u * 16 + i] = first ? -offset * x.sums[b] : 0;
       t->xs[u * 16 + i] = first ? x.d[b] * static_cast<float>(x.sums[b]) : 0.0f;
     }
+    t->dx4[4 * u + 0] = x.d[base / kQ8Block];
+    t->dx4[4 * u + 1] = 1.0f;
+    t->dx4[4 * u + 2] = x.d[base / kQ8Block + 1];
+    t->dx4[4 * u + 3] = 1.0f;
     if (group_size > 0) {
       t->group[2 * u] = static_cast<int32_t>(base / group_size);
       t->group[2 * u + 1] = static_cast<int32_t>(min64((base + kQ8Block) / group_size, groups_per_row - 1));
@@ -225,17 +239,18 @@ constexpr bool has_min() {
   return k == Kind::kQ4_1 || k == Kind::kQ5_1;
 }
 
-// Two ggml blocks at p (the second only if `two`): codes and scales.
-template <Kind k>
-[[gnu::always_inline]] inline void load_ggml(const uint8_t* p, bool two, Unit* out) {
+// Two ggml blocks at p (the second only if `two`): codes, and scales
+// times the activations' d (dx4: the tile's).
+template <Kind k, bool two>
+[[gnu::always_inline]] inline void load_ggml(const uint8_t* p, const float* dx4, Unit* out) {
   constexpr int bb = block_bytes<k>();
   // d (and m) of both blocks converted at once: [d0, m0, d1, m1] as f16,
   // spread over the lanes of each block by one permute each.
   uint32_t h0, h1 = 0;
   std::memcpy(&h0, p, 4);
   if (two) std::memcpy(&h1, p + bb, 4);
-  const __m512 dm = _mm512_castps128_ps512(_mm_cvtph_ps(_mm_insert_epi32(_mm_cvtsi32_si128(static_cast<int>(h0)),
-                                                                         static_cast<int>(h1), 1)));
+  const __m128 dm4 = _mm_cvtph_ps(_mm_insert_epi32(_mm_cvtsi32_si128(static_cast<int>(h0)), static_cast<int>(h1), 1));
+  const __m512 dm = _mm512_castps128_ps512(_mm_mul_ps(dm4, _mm_load_ps(dx4)));
   if (k == Kind::kQ8_0) {
     out->s = _mm512_permutexvar_ps(_mm512_set_epi32(2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0), dm);
     const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 2));
@@ -305,8 +320,8 @@ void rows(const Args& a, const Tile& t, int64_t r0, float* y) {
   }
   const int64_t ahead = r0 + a.prefetch_blocks * kRows;  // first row prefetched
   const int next = static_cast<int>(min64(R, rows_total - ahead > 0 ? rows_total - ahead : 0));
-  NextRowsPrefetch next_codes(a.codes + static_cast<uint64_t>(ahead) * a.row_bytes + static_cast<uint64_t>(a.chunk_row_offset),
-                              a.row_bytes, a.chunk_bytes, next, t.units);
+  RowsPrefetch next_codes(a.codes + static_cast<uint64_t>(ahead) * a.row_bytes + static_cast<uint64_t>(a.chunk_row_offset),
+                          a.row_bytes, a.chunk_bytes, next, t.units, kRows * a.chunk_bytes > kL1PrefetchBytes);
   constexpr bool kGroup = k == Kind::kPackedGroup;
   constexpr bool kGgml = k != Kind::kPackedRow && k != Kind::kPackedGroup;
   // Per-row scales: applied once to the row's sum; affine: m = -zp.
@@ -317,13 +332,14 @@ void rows(const Args& a, const Tile& t, int64_t r0, float* y) {
       row_m[r] = _mm512_set1_ps(-static_cast<float>(a.zero_points[index]));
     }
   }
-  const int64_t blocks_left = kGgml ? (a.chunk_bytes / block_bytes<k>()) : 0;
-  for (int64_t u = 0; u < t.units; ++u) {
+  // ggml: every unit but maybe the last has two blocks (no test per unit).
+  const int64_t full_units = kGgml ? a.chunk_bytes / block_bytes<k>() / 2 : t.units;
+  auto unit = [&](int64_t u, auto two) {
     next_codes.step();
     Unit w[R];
     for (int r = 0; r < R; ++r) {
       if (kGgml) {
-        load_ggml<k>(row[r] + u * 2 * block_bytes<k>(), 2 * u + 1 < blocks_left, &w[r]);
+        load_ggml<k, decltype(two)::value>(row[r] + u * 2 * block_bytes<k>(), t.dx4 + 4 * u, &w[r]);
       } else {
         const int64_t offset = u * 8 * a.plan->bits;
         w[r].v = load_packed(a, row[r] + offset, a.chunk_bytes - offset);
@@ -345,14 +361,17 @@ void rows(const Args& a, const Tile& t, int64_t r0, float* y) {
     const __m512i offs = _mm512_load_si512(t.offs + 16 * u);
     for (int r = 0; r < R; ++r) {
       const __m512 dot_f = _mm512_cvtepi32_ps(dot<kSigned, kOffset>(w[r].v, xq, offs));
-      const __m512 scale = k == Kind::kPackedRow ? dx : _mm512_mul_ps(w[r].s, dx);
+      const __m512 scale = k == Kind::kPackedRow ? dx : kGgml ? w[r].s : _mm512_mul_ps(w[r].s, dx);
       acc[r] = _mm512_fmadd_ps(dot_f, scale, acc[r]);
     }
     if (kMin) {
       const __m512 xs = _mm512_load_ps(t.xs + 16 * u);
       for (int r = 0; r < R; ++r) acc[r] = _mm512_fmadd_ps(k == Kind::kPackedRow ? row_m[r] : w[r].m, xs, acc[r]);
     }
-  }
+  };
+  int64_t u = 0;
+  for (; u < full_units; ++u) unit(u, std::true_type{});
+  if (u < t.units) unit(u, std::false_type{});
   for (int r = 0; r < R; ++r) {
     float factor = a.plan->table_factor;
     if (k == Kind::kPackedRow) {
@@ -411,8 +430,8 @@ void kernel(const Q8Plan& plan, const codec::PackedWeights& w, const Q8Activatio
   }
   offset = tile_offset(kSigned, offset);
   a.second = order.second;
-  // One block of rows ahead measured best (768x2304; 2, 4 and 8 ahead
-  // were slower or no better, within this VM's noise).
+  // One block of rows ahead: 2, 3, 4 and 8 ahead were no better (768x2304,
+  // 4096x4096, within this VM's noise of +-10%).
   a.prefetch_blocks = 1;
   Tile t;
   const int64_t cols = w.layout.cols;
