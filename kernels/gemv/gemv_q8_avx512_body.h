@@ -228,6 +228,18 @@ float scale_at(const Args& a, uint64_t index) {
   return 0.0f;
 }
 
+// The same with the scale type known at compile time (the hot loops).
+template <ScaleType kScale>
+[[gnu::always_inline]] inline float scale_of(const Args& a, uint64_t index) {
+  if (kScale == ScaleType::kF32) {
+    float f;
+    std::memcpy(&f, a.scales + 4 * index, 4);
+    return f;
+  }
+  if (kScale == ScaleType::kF16) return half(a.scales + 2 * index);
+  return a.e8[a.scales[index]];
+}
+
 enum class Kind { kQ4_0, kQ4_1, kQ5_0, kQ5_1, kQ8_0, kPackedRow, kPackedGroup };
 
 template <Kind k>
@@ -279,37 +291,42 @@ template <Kind k, bool two>
   if (has_min<k>()) out->m = _mm512_permutexvar_ps(_mm512_set_epi32(3, 3, 3, 3, 1, 1, 1, 1, 3, 3, 3, 3, 1, 1, 1, 1), dm);
 }
 
-// Unit u of packed codes at p (n bytes of the row left from p).
+// A unit of packed codes at p: kFull: all 8 * kBits bytes are the row's,
+// else n of them (the row's last unit).
+template <int kBits, bool kTable, bool kFull>
 [[gnu::always_inline]] inline __m512i load_packed(const Args& a, const uint8_t* p, int64_t n) {
-  const int bits = a.plan->bits;
   __m512i v;
 #if NIBBLE_Q8_VNNI
-  const __m512i raw = _mm512_maskz_loadu_epi8(first_bytes(min64(n, 8 * bits)), p);
-  if (bits == 8) {
-    v = raw;
+  const __mmask64 m = kFull ? first_bytes(8 * kBits) : first_bytes(min64(n, 8 * kBits));
+  if (kBits == 8) {
+    v = kFull ? _mm512_loadu_si512(p) : _mm512_maskz_loadu_epi8(m, p);
   } else {
+    const __m512i raw = _mm512_maskz_loadu_epi8(m, p);
     v = _mm512_and_si512(_mm512_multishift_epi64_epi8(a.shifts, _mm512_permutexvar_epi8(a.permute, raw)), a.mask);
   }
 #else
-  if (bits == 8) {
-    v = _mm512_maskz_loadu_epi8(first_bytes(n), p);
+  if (kBits == 8) {
+    v = kFull ? _mm512_loadu_si512(p) : _mm512_maskz_loadu_epi8(first_bytes(n), p);
   } else {  // 4 bits (the plan admits no other width on this level)
-    const __m256i raw = _mm256_maskz_loadu_epi8(static_cast<__mmask32>(first_bytes(min64(n, 32))), p);
+    const __m256i raw = kFull ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))
+                              : _mm256_maskz_loadu_epi8(static_cast<__mmask32>(first_bytes(min64(n, 32))), p);
     v = _mm512_inserti64x4(_mm512_castsi256_si512(raw), _mm256_srli_epi16(raw, 4), 1);
     v = _mm512_and_si512(v, _mm512_set1_epi8(0x0F));
   }
 #endif
-  if (a.plan->table) v = _mm512_shuffle_epi8(a.table, v);
+  if (kTable) v = _mm512_shuffle_epi8(a.table, v);
 #if !NIBBLE_Q8_VNNI
   // 8-bit symmetric ints as signed values (vpmaddubsw cannot take 255).
-  if (a.plan->is_signed && !a.plan->table) v = _mm512_xor_si512(v, _mm512_set1_epi8(static_cast<char>(0x80)));
+  if (kBits == 8 && !kTable && a.plan->is_signed) v = _mm512_xor_si512(v, _mm512_set1_epi8(static_cast<char>(0x80)));
 #endif
   return v;
 }
 
 // ---------------------------------------------------------------------- rows
 
-template <Kind k, bool kSigned, bool kOffset, bool kMin, int R>
+// kBits, kScale, kTable: packed codes' width, scale type (group scales)
+// and lookup (unused for ggml blocks).
+template <Kind k, bool kSigned, bool kOffset, bool kMin, int kBits, ScaleType kScale, bool kTable, int R>
 void rows(const Args& a, const Tile& t, int64_t r0, float* y) {
   const int64_t rows_total = a.w->layout.rows;
   const uint8_t* row[R];
@@ -333,7 +350,7 @@ void rows(const Args& a, const Tile& t, int64_t r0, float* y) {
     }
   }
   // ggml: every unit but maybe the last has two blocks (no test per unit).
-  const int64_t full_units = kGgml ? a.chunk_bytes / block_bytes<k>() / 2 : t.units;
+  const int64_t full_units = kGgml ? a.chunk_bytes / block_bytes<k>() / 2 : a.chunk_bytes / (8 * kBits);
   auto unit = [&](int64_t u, auto two) {
     next_codes.step();
     Unit w[R];
@@ -341,13 +358,13 @@ void rows(const Args& a, const Tile& t, int64_t r0, float* y) {
       if (kGgml) {
         load_ggml<k, decltype(two)::value>(row[r] + u * 2 * block_bytes<k>(), t.dx4 + 4 * u, &w[r]);
       } else {
-        const int64_t offset = u * 8 * a.plan->bits;
-        w[r].v = load_packed(a, row[r] + offset, a.chunk_bytes - offset);
+        const int64_t offset = u * 8 * kBits;
+        w[r].v = load_packed<kBits, kTable, decltype(two)::value>(a, row[r] + offset, a.chunk_bytes - offset);
         if (kGroup) {
           const uint64_t g = static_cast<uint64_t>(r0 + r) * a.groups_per_row;
           const uint64_t i0 = g + static_cast<uint64_t>(t.group[2 * u]);
           const uint64_t i1 = g + static_cast<uint64_t>(t.group[2 * u + 1]);
-          const float s0 = scale_at(a, i0), s1 = scale_at(a, i1);
+          const float s0 = scale_of<kScale>(a, i0), s1 = scale_of<kScale>(a, i1);
           w[r].s = _mm512_mask_blend_ps(a.second, _mm512_set1_ps(s0), _mm512_set1_ps(s1));
           if (kMin) {
             w[r].m = _mm512_mask_blend_ps(a.second, _mm512_set1_ps(-s0 * a.zero_points[i0]),
@@ -382,7 +399,8 @@ void rows(const Args& a, const Tile& t, int64_t r0, float* y) {
   }
 }
 
-template <Kind k, bool kSigned, bool kOffset, bool kMin>
+template <Kind k, bool kSigned, bool kOffset, bool kMin, int kBits = 0, ScaleType kScale = ScaleType::kF32,
+          bool kTable = false>
 void kernel(const Q8Plan& plan, const codec::PackedWeights& w, const Q8Activations& x, const float* bias, float* y,
             int64_t row_begin, int64_t row_end) {
   for (int64_t r = row_begin; r < row_end; ++r) y[r] = bias != nullptr ? bias[r] : 0.0f;
@@ -446,9 +464,34 @@ void kernel(const Q8Plan& plan, const codec::PackedWeights& w, const Q8Activatio
       a.chunk_bytes = min64(static_cast<int64_t>(a.row_bytes) - a.chunk_row_offset, t.units * 8 * plan.bits);
     }
     int64_t r = row_begin;
-    for (; r + kRows <= row_end; r += kRows) rows<k, kSigned, kOffset, kMin, kRows>(a, t, r, y);
-    for (; r < row_end; ++r) rows<k, kSigned, kOffset, kMin, 1>(a, t, r, y);
+    for (; r + kRows <= row_end; r += kRows) rows<k, kSigned, kOffset, kMin, kBits, kScale, kTable, kRows>(a, t, r, y);
+    for (; r < row_end; ++r) rows<k, kSigned, kOffset, kMin, kBits, kScale, kTable, 1>(a, t, r, y);
   }
+}
+
+// Packed codes of kBits bits: the variant for the scale layout, scale
+// type (group scales), lookup and offset handling.
+template <int kBits, bool kSigned, bool kOffset, bool kMin, bool kTable>
+Q8Kernel packed_variant(const Q8Plan& p) {
+  if (!p.group) return kernel<Kind::kPackedRow, kSigned, kOffset, kMin, kBits, ScaleType::kF32, kTable>;
+  switch (p.scale_type) {
+    case ScaleType::kF32: return kernel<Kind::kPackedGroup, kSigned, kOffset, kMin, kBits, ScaleType::kF32, kTable>;
+    case ScaleType::kF16: return kernel<Kind::kPackedGroup, kSigned, kOffset, kMin, kBits, ScaleType::kF16, kTable>;
+    case ScaleType::kE8: return kernel<Kind::kPackedGroup, kSigned, kOffset, kMin, kBits, ScaleType::kE8, kTable>;
+  }
+  return nullptr;
+}
+
+template <int kBits>
+Q8Kernel packed_kernel(const Q8Plan& p, bool is_signed, bool has_offset) {
+  if (p.affine) return packed_variant<kBits, false, false, true, false>(p);
+  if (p.table) {
+    if (kBits == 8) return nullptr;
+    return is_signed ? packed_variant<kBits, true, false, false, true>(p)
+                     : packed_variant<kBits, false, true, false, true>(p);
+  }
+  if (is_signed) return packed_variant<kBits, true, false, false, false>(p);
+  return has_offset ? packed_variant<kBits, false, true, false, false>(p) : nullptr;
 }
 
 // The kernel for a plan on this level, or null.
@@ -473,14 +516,15 @@ Q8Kernel select_kernel(const Q8Plan& p) {
   // vpmaddubsw as signed values.
   const bool is_signed = p.is_signed && !NIBBLE_Q8_VNNI;
   const bool has_offset = p.is_signed ? NIBBLE_Q8_VNNI : p.offset != 0;
-  if (p.group) {
-    if (p.affine) return kernel<Kind::kPackedGroup, false, false, true>;
-    if (is_signed) return kernel<Kind::kPackedGroup, true, false, false>;
-    return has_offset ? kernel<Kind::kPackedGroup, false, true, false> : nullptr;
+  switch (p.bits) {
+#if NIBBLE_Q8_VNNI
+    case 2: return packed_kernel<2>(p, is_signed, has_offset);
+    case 3: return packed_kernel<3>(p, is_signed, has_offset);
+#endif
+    case 4: return packed_kernel<4>(p, is_signed, has_offset);
+    case 8: return packed_kernel<8>(p, is_signed, has_offset);
+    default: return nullptr;
   }
-  if (p.affine) return kernel<Kind::kPackedRow, false, false, true>;
-  if (is_signed) return kernel<Kind::kPackedRow, true, false, false>;
-  return has_offset ? kernel<Kind::kPackedRow, false, true, false> : nullptr;
 }
 
 }  // namespace

@@ -28,6 +28,7 @@ Q8Plan make_q8_plan(const codec::PackedWeights& w) {
   p.bits = l.bits;
   p.table = table;
   p.group_size = p.group ? l.group_size : 0;
+  p.scale_type = l.scale_type;
   if (table) {
     q8_table(w, p.table_q, &p.table_factor);
     p.is_signed = true;

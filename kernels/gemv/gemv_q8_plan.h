@@ -43,6 +43,7 @@ struct Q8Plan {
   bool affine = false;    // IntCodec with zero points: o = 0, m = -s * zp
   bool group = false;     // a scale per group (else per row: CHANNEL/TENSOR)
   int64_t group_size = 0;  // a multiple of 32 (one scale per block)
+  codec::ScaleType scale_type = codec::ScaleType::kF32;
   // IntCodec symmetric: the code's offset 2^(bits-1); 0 otherwise.
   int offset = 0;
   // The values need the full int8 range: tables, and 8-bit symmetric
