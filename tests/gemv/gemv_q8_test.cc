@@ -220,7 +220,11 @@ TEST(GemvQ8, SimdKernelsCoverTheirFormats) {
   // ints. The rest run the reference.
   for (Isa isa : available_levels()) {
     const bool x86 = isa == Isa::kAvx2 || isa == Isa::kAvx512 || isa == Isa::kAvx512Vnni;
+#if defined(__x86_64__)
     const bool vbmi_level = isa == Isa::kAvx512Vnni && __builtin_cpu_supports("avx512vbmi");
+#else
+    const bool vbmi_level = false;
+#endif
     for (const FormatCase& f : q8_test_formats()) {
       const Encoded e = encode_q8_case(f, 2, 64, 1);
       const bool small_groups = f.granularity == Granularity::kGroup && f.group_size % 32 != 0;
