@@ -32,7 +32,6 @@
 
 #include <cstring>
 #include <type_traits>
-#include <cstdlib>
 
 #include "codec/scale_storage.h"
 #include "gemv/gemv_q8_kernels.h"
@@ -47,8 +46,10 @@ namespace {
 
 using codec::ScaleType;
 
-constexpr int64_t kChunk = 4096;  // columns per tile: 16 KiB on the stack (one chunk up to K = 4096:
-                                  // chunking a row visits it twice, which cost 4096x4096 a quarter)
+// Columns per tile (~18 KiB on the stack): one chunk up to K = 4096, since
+// chunking visits each row twice (2048-column chunks cost 4096x4096 Q4_0
+// a third of its speed).
+constexpr int64_t kChunk = 4096;
 constexpr int64_t kUnits = kChunk / kQ8Unit;
 constexpr int kRows = 4;
 // Rows prefetched into L2 only when a block of rows reads more than this
@@ -103,8 +104,8 @@ ByteOrder ggml_nibble_order() {
 }
 
 // Packed 4-bit codes split by shifts: low nibbles (even columns), then
-// high nibbles (odd columns). (Without VBMI only.)
-[[maybe_unused]] ByteOrder packed_nibble_order() {
+// high nibbles (odd columns).
+ByteOrder packed_nibble_order() {
   ByteOrder o;
   for (int p = 0; p < 64; ++p) o.map[p] = static_cast<uint8_t>(p < 32 ? 2 * p : 2 * (p - 32) + 1);
   o.second = 0xF0F0;
@@ -296,24 +297,25 @@ template <Kind k, bool two>
 template <int kBits, bool kTable, bool kFull>
 [[gnu::always_inline]] inline __m512i load_packed(const Args& a, const uint8_t* p, int64_t n) {
   __m512i v;
-#if NIBBLE_Q8_VNNI
-  const __mmask64 m = kFull ? first_bytes(8 * kBits) : first_bytes(min64(n, 8 * kBits));
-  if (kBits == 8) {
-    v = kFull ? _mm512_loadu_si512(p) : _mm512_maskz_loadu_epi8(m, p);
-  } else {
-    const __m512i raw = _mm512_maskz_loadu_epi8(m, p);
-    v = _mm512_and_si512(_mm512_multishift_epi64_epi8(a.shifts, _mm512_permutexvar_epi8(a.permute, raw)), a.mask);
-  }
-#else
   if (kBits == 8) {
     v = kFull ? _mm512_loadu_si512(p) : _mm512_maskz_loadu_epi8(first_bytes(n), p);
-  } else {  // 4 bits (the plan admits no other width on this level)
+  } else if (kBits == 4) {
+    // Split by a shift (packed_nibble_order): 3 instructions, one of them
+    // a shuffle, where vpermb + vpmultishiftqb are two (measured 1.25x
+    // q4_0's time against ~1.05x).
     const __m256i raw = kFull ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))
                               : _mm256_maskz_loadu_epi8(static_cast<__mmask32>(first_bytes(min64(n, 32))), p);
     v = _mm512_inserti64x4(_mm512_castsi256_si512(raw), _mm256_srli_epi16(raw, 4), 1);
     v = _mm512_and_si512(v, _mm512_set1_epi8(0x0F));
-  }
+  } else {
+#if NIBBLE_Q8_VNNI
+    const __mmask64 m = kFull ? first_bytes(8 * kBits) : first_bytes(min64(n, 8 * kBits));
+    const __m512i raw = _mm512_maskz_loadu_epi8(m, p);
+    v = _mm512_and_si512(_mm512_multishift_epi64_epi8(a.shifts, _mm512_permutexvar_epi8(a.permute, raw)), a.mask);
+#else
+    v = _mm512_setzero_si512();  // never: 2- and 3-bit codes need VBMI (select_kernel)
 #endif
+  }
   if (kTable) v = _mm512_shuffle_epi8(a.table, v);
 #if !NIBBLE_Q8_VNNI
   // 8-bit symmetric ints as signed values (vpmaddubsw cannot take 255).
@@ -426,9 +428,7 @@ void kernel(const Q8Plan& plan, const codec::PackedWeights& w, const Q8Activatio
     offset = k == Kind::kQ4_0 ? 8 : k == Kind::kQ5_0 ? 16 : 0;
   } else {
     const int bits = plan.bits;
-#if !NIBBLE_Q8_VNNI
     if (bits == 4) order = packed_nibble_order();
-#endif
     alignas(64) uint8_t permute[64], shifts[64], table[64];
     for (int p = 0; p < 64; ++p) {
       permute[p] = static_cast<uint8_t>((p / 8) * bits + (p % 8 < bits ? p % 8 : 0));
