@@ -11,10 +11,9 @@ namespace {
 #if NIBBLE_GEMV_X86_KERNELS
 // The VNNI file also uses VBMI (vpermb, vpmultishiftqb), which every VNNI
 // CPU but Cascade Lake / Cooper Lake has; those run the AVX-512 kernels.
-bool has_vbmi() {
-  static const bool vbmi = __builtin_cpu_supports("avx512vbmi");
-  return vbmi;
-}
+// (libgcc's CPU model, filled before main: a load and a bit test per
+// call, and no writable global of ours.)
+bool has_vbmi() { return __builtin_cpu_supports("avx512vbmi"); }
 #endif
 
 Q8Kernel kernel_for(Isa isa, const Q8Plan& plan) {
