@@ -28,7 +28,8 @@
 //     of an FP32 matrix, as make M MiB, run one after another on the
 //     calling thread (no pool);
 //   - "x XNNPACK" = XNNPACK's time / this format's time; "/ q4_0" = this
-//     format's time / q4_0's on the same shape.
+//     format's time / q4_0's on the same shape with the same activation
+//     type; JSON rows carry "act" ("f32" or "int8").
 // The first copy's result is checked against the scalar reference (the
 // tolerance of tests/gemv) before timing; a mismatch aborts the run.
 #if NIBBLE_GEMV_BENCH_XNNPACK
