@@ -207,6 +207,8 @@ struct Args {
   __m512i mask;     // 2^bits - 1 per byte
   __mmask16 second;  // the lanes of a unit's second block (ByteOrder)
   int64_t prefetch_blocks;  // how many row blocks ahead to prefetch
+  bool pair_scales;         // groups of 32: a unit's two scales are adjacent
+  __m512i scale_lanes;      // 0 in the first block's lanes, 1 in the second's
 };
 
 struct Unit {
@@ -239,6 +241,19 @@ template <ScaleType kScale>
   }
   if (kScale == ScaleType::kF16) return half(a.scales + 2 * index);
   return a.e8[a.scales[index]];
+}
+
+// Scales index and index + 1 in lanes 0 and 1 (f32, f16).
+template <ScaleType kScale>
+[[gnu::always_inline]] inline __m128 pair_of(const Args& a, uint64_t index) {
+  if (kScale == ScaleType::kF32) {
+    double d;
+    std::memcpy(&d, a.scales + 4 * index, 8);
+    return _mm_castpd_ps(_mm_set_sd(d));
+  }
+  uint32_t h;
+  std::memcpy(&h, a.scales + 2 * index, 4);
+  return _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(h)));
 }
 
 enum class Kind { kQ4_0, kQ4_1, kQ5_0, kQ5_1, kQ8_0, kPackedRow, kPackedGroup };
@@ -366,6 +381,12 @@ void rows(const Args& a, const Tile& t, int64_t r0, float* y) {
           const uint64_t g = static_cast<uint64_t>(r0 + r) * a.groups_per_row;
           const uint64_t i0 = g + static_cast<uint64_t>(t.group[2 * u]);
           const uint64_t i1 = g + static_cast<uint64_t>(t.group[2 * u + 1]);
+          if (!kMin && kScale != ScaleType::kE8 && decltype(two)::value && a.pair_scales) {
+            // Groups of 32: the unit's two scales are adjacent, one load
+            // and one conversion (like the ggml d's), one permute.
+            w[r].s = _mm512_permutexvar_ps(a.scale_lanes, _mm512_castps128_ps512(pair_of<kScale>(a, i0)));
+            continue;
+          }
           const float s0 = scale_of<kScale>(a, i0), s1 = scale_of<kScale>(a, i1);
           w[r].s = _mm512_mask_blend_ps(a.second, _mm512_set1_ps(s0), _mm512_set1_ps(s1));
           if (kMin) {
@@ -448,6 +469,8 @@ void kernel(const Q8Plan& plan, const codec::PackedWeights& w, const Q8Activatio
   }
   offset = tile_offset(kSigned, offset);
   a.second = order.second;
+  a.pair_scales = plan.group && plan.group_size == kQ8Block;
+  a.scale_lanes = _mm512_mask_blend_epi32(order.second, _mm512_setzero_si512(), _mm512_set1_epi32(1));
   // One block of rows ahead: 2, 3, 4 and 8 ahead were no better (768x2304,
   // 4096x4096, within this VM's noise of +-10%).
   a.prefetch_blocks = 1;
