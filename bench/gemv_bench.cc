@@ -2,8 +2,12 @@
 // weights far beyond the last-level cache, against the machine's read
 // bandwidth and XNNPACK's FP32 fully-connected operator:
 //
-//   nibble-gemv-bench [--isa scalar|avx2|avx512] [--mib M] [--runs R]
-//                     [--formats a,b,...] [--shapes KxN,...] [--json]
+//   nibble-gemv-bench [--isa scalar|avx2|avx512|avx512vnni] [--mib M] [--runs R]
+//                     [--act f32|int8|both] [--formats a,b,...] [--shapes KxN,...] [--json]
+//
+// --act: the activation type: f32 (gemv.h) or int8 (gemv_q8.h: x is
+// quantized per block of 32, inside the timed GEMV, since that happens
+// once per GEMV), or both (default; rows labelled by it).
 //
 // Per shape (K x N = reduction x outputs) and format:
 //   - one matrix is encoded, then copied into as many 64-byte aligned
@@ -24,7 +28,8 @@
 //     of an FP32 matrix, as make M MiB, run one after another on the
 //     calling thread (no pool);
 //   - "x XNNPACK" = XNNPACK's time / this format's time; "/ q4_0" = this
-//     format's time / q4_0's on the same shape.
+//     format's time / q4_0's on the same shape with the same activation
+//     type; JSON rows carry "act" ("f32" or "int8").
 // The first copy's result is checked against the scalar reference (the
 // tolerance of tests/gemv) before timing; a mismatch aborts the run.
 #if NIBBLE_GEMV_BENCH_XNNPACK
@@ -52,6 +57,7 @@
 #include "common/timer.h"
 #include "cpu/cpu_features.h"
 #include "gemv/gemv.h"
+#include "gemv/gemv_q8.h"
 
 namespace {
 
@@ -75,7 +81,7 @@ struct FormatSpec {
   Granularity granularity;
   int64_t group_size;
   ScaleType scale_type;
-  bool symmetric = true;  // kInt: false = zero points
+  bool symmetric = true;  // kInt: false = a zero point per scale
 };
 
 // The default lut codec first (lut:4 = TableCodec 4-bit, e8 per 16).
@@ -88,6 +94,7 @@ const FormatSpec kFormats[] = {
     {"int4", Format::kInt, 4, Granularity::kChannel, 0, ScaleType::kF32},
     {"int4_g32_f16", Format::kInt, 4, Granularity::kGroup, 32, ScaleType::kF16},
     {"int8", Format::kInt, 8, Granularity::kChannel, 0, ScaleType::kF32},
+    // The other ggml blocks, and the widths and layouts of the int8 path.
     {"q4_1", Format::kQ4_1, 4, Granularity::kChannel, 0, ScaleType::kF32},
     {"q5_0", Format::kQ5_0, 5, Granularity::kChannel, 0, ScaleType::kF32},
     {"q5_1", Format::kQ5_1, 5, Granularity::kChannel, 0, ScaleType::kF32},
@@ -101,7 +108,17 @@ const FormatSpec kFormats[] = {
     {"int8_asym_g32_f16", Format::kInt, 8, Granularity::kGroup, 32, ScaleType::kF16, false},
     {"f16", Format::kF16, 16, Granularity::kChannel, 0, ScaleType::kF32},
     {"bf16", Format::kBF16, 16, Granularity::kChannel, 0, ScaleType::kF32},
+    {"lut3_g32_f16", Format::kTable, 3, Granularity::kGroup, 32, ScaleType::kF16},
+    {"lut3_channel", Format::kTable, 3, Granularity::kChannel, 0, ScaleType::kF32},
+    {"lut2_g32_f16", Format::kTable, 2, Granularity::kGroup, 32, ScaleType::kF16},
+    {"lut2_channel", Format::kTable, 2, Granularity::kChannel, 0, ScaleType::kF32},
+    {"int3", Format::kInt, 3, Granularity::kChannel, 0, ScaleType::kF32},
+    {"int2_g32_f16", Format::kInt, 2, Granularity::kGroup, 32, ScaleType::kF16},
+    {"int2", Format::kInt, 2, Granularity::kChannel, 0, ScaleType::kF32},
 };
+
+enum class Act { kF32, kInt8 };
+const char* act_name(Act a) { return a == Act::kF32 ? "f32" : "int8"; }
 
 struct Options {
   bool json = false;
@@ -109,6 +126,7 @@ struct Options {
   double mib = 0;  // 0: max(512, 8 x L3)
   bool forced = false;
   gemv::Isa isa = gemv::Isa::kScalar;
+  std::vector<Act> acts = {Act::kF32, Act::kInt8};
   std::vector<std::string> formats;  // empty: all, and XNNPACK
   std::vector<Shape> shapes = {{768, 2304}, {768, 768}, {768, 3072}, {3072, 768}, {4096, 4096}};
 };
@@ -144,6 +162,18 @@ bool parse_options(int argc, char** argv, Options* o) {
         std::fprintf(stderr, "--isa %s: unknown or not available on this CPU\n", argv[i]);
         return false;
       }
+    } else if (arg == "--act" && has_value) {
+      const std::string a = argv[++i];
+      if (a == "f32") {
+        o->acts = {Act::kF32};
+      } else if (a == "int8") {
+        o->acts = {Act::kInt8};
+      } else if (a == "both") {
+        o->acts = {Act::kF32, Act::kInt8};
+      } else {
+        std::fprintf(stderr, "--act %s: f32, int8 or both\n", a.c_str());
+        return false;
+      }
     } else if (arg == "--formats" && has_value) {
       o->formats = split(argv[++i]);
     } else if (arg == "--shapes" && has_value) {
@@ -155,7 +185,8 @@ bool parse_options(int argc, char** argv, Options* o) {
       }
     } else {
       std::fprintf(stderr,
-                   "usage: %s [--isa scalar|avx2|avx512] [--mib M] [--runs R] [--formats a,b,...|xnnpack] "
+                   "usage: %s [--isa scalar|avx2|avx512|avx512vnni] [--mib M] [--runs R] [--act f32|int8|both] "
+                   "[--formats a,b,...|xnnpack] "
                    "[--shapes KxN,...] [--json]\n",
                    argv[0]);
       return false;
@@ -286,8 +317,13 @@ bool encode(const FormatSpec& f, Shape s, const std::vector<float>& w, Encoded* 
     if (f.format == Format::kTable && f.bits == 4) {
       const float q[16] = {-2.4f, -1.8f, -1.4f, -1.05f, -0.75f, -0.5f, -0.25f, 0.0f,
                            0.2f,  0.45f, 0.7f,  1.0f,   1.3f,   1.7f,  2.2f,   2.7f};
-      e->table.assign(q, q + 16);
-      level = 2.7f;
+      const float q3[8] = {-2.0f, -1.2f, -0.65f, -0.2f, 0.2f, 0.65f, 1.2f, 2.1f};
+      const float q2[4] = {-1.5f, -0.45f, 0.45f, 1.6f};
+      if (f.bits == 4) e->table.assign(q, q + 16);
+      if (f.bits == 3) e->table.assign(q3, q3 + 8);
+      if (f.bits == 2) e->table.assign(q2, q2 + 4);
+      level = 0;
+      for (float v : e->table) level = std::max(level, std::fabs(v));
       params.table_kind = codec::TableKind::kLut;
       params.table = e->table.data();
     } else if (f.format == Format::kTable) {
@@ -306,8 +342,16 @@ bool encode(const FormatSpec& f, Shape s, const std::vector<float>& w, Encoded* 
         m = std::max(m, std::fabs(w[static_cast<size_t>(r * s.k + c)]));
       }
     }
+    // Affine: a zero point per scale in the middle, the scale covering
+    // [-amax, amax] with all 2^bits codes.
+    if (!f.symmetric) level = static_cast<float>((1 << f.bits) - 1) / 2.0f;
     for (float& m : scales) m = m > 0 ? m / level : 1.0f;
     params.scales = scales.data();
+  }
+  std::vector<uint8_t> zero_points;
+  if (!f.symmetric) {
+    zero_points.assign(e->seg.num_scales, static_cast<uint8_t>(1 << (f.bits - 1)));
+    params.zero_points = zero_points.data();
   }
   e->bytes.assign(e->seg.total_bytes, 0);
   return codec::encode_weights(l, e->seg, w.data(), params, e->bytes.data());
@@ -316,6 +360,7 @@ bool encode(const FormatSpec& f, Shape s, const std::vector<float>& w, Encoded* 
 struct Row {
   Shape shape;
   std::string format;
+  std::string act = "f32";
   double bits_per_weight = 0;
   double bytes_per_gemv = 0;
   size_t copies = 0;
@@ -328,7 +373,7 @@ double gbps(double bytes, double s) { return bytes / s / 1e9; }
 
 // Runs `f` on `s` over copies of one encoded matrix; false if the result
 // disagrees with the scalar reference.
-bool bench_format(const Options& o, const FormatSpec& f, Shape s, const std::vector<float>& w,
+bool bench_format(const Options& o, const FormatSpec& f, Act act, Shape s, const std::vector<float>& w,
                   const std::vector<float>& x, const std::vector<float>& bias, double target_bytes, Row* row) {
   Encoded e;
   if (!encode(f, s, w, &e)) {
@@ -347,31 +392,50 @@ bool bench_format(const Options& o, const FormatSpec& f, Shape s, const std::vec
     mats[i].table = e.table.empty() ? nullptr : e.table.data();
   }
   std::vector<float> y(static_cast<size_t>(s.n)), expected(static_cast<size_t>(s.n));
+  const gemv::Isa isa = o.forced ? o.isa : gemv::default_isa();
+  uint8_t* q8_buffer = allocate(gemv::q8_activation_bytes(s.k));
+  gemv::Q8Activations xq;
   auto run = [&](const codec::PackedWeights& m) {
-    if (o.forced) {
+    if (act == Act::kInt8) {
+      // Quantizing x is part of every int8 GEMV.
+      xq = gemv::quantize_activations(isa, x.data(), s.k, q8_buffer);
+      gemv::gemv_q8_on(isa, m, xq, bias.data(), y.data(), 0, s.n);
+    } else if (o.forced) {
       gemv::gemv_on(o.isa, m, x.data(), bias.data(), y.data(), 0, s.n);
     } else {
       gemv::gemv(m, x.data(), bias.data(), y.data(), 0, s.n);
     }
   };
 
-  // Check before timing (tolerance of tests/gemv/gemv_accuracy_test.cc).
+  // Check before timing (tolerance of tests/gemv/gemv_accuracy_test.cc;
+  // int8: against the int8 path's reference, counting the code range the
+  // kernels' offset correction cancels).
   run(mats[0]);
-  gemv::gemv_on(gemv::Isa::kScalar, mats[0], x.data(), bias.data(), expected.data(), 0, s.n);
+  if (act == Act::kInt8) {
+    gemv::gemv_q8_reference(mats[0], xq, bias.data(), expected.data(), 0, s.n);
+  } else {
+    gemv::gemv_on(gemv::Isa::kScalar, mats[0], x.data(), bias.data(), expected.data(), 0, s.n);
+  }
   std::vector<float> decoded(static_cast<size_t>(s.k));
+  const double code_range = act == Act::kInt8 ? 2.0 * (1 << f.bits) : 0.0;
   for (int64_t r = 0; r < s.n; ++r) {
     codec::decode_range(mats[0], r, 0, s.k, decoded.data());
     double mag = std::fabs(bias[r]);
-    for (int64_t c = 0; c < s.k; ++c) mag += std::fabs(static_cast<double>(decoded[c]) * x[c]);
+    for (int64_t c = 0; c < s.k; ++c) {
+      mag += std::fabs(static_cast<double>(decoded[c]) * x[c]);
+      if (code_range > 0) mag += std::fabs(codec::scale_at(mats[0], r, c) * code_range * x[c]);
+    }
     if (std::fabs(static_cast<double>(y[r]) - expected[r]) > static_cast<double>(s.k + 8) * FLT_EPSILON * mag) {
       std::fprintf(stderr, "%s %ldx%ld: row %ld is %g, reference %g\n", f.name, s.k, s.n, r, y[r], expected[r]);
       std::free(buffer);
+      std::free(q8_buffer);
       return false;
     }
   }
 
   row->shape = s;
   row->format = f.name;
+  row->act = act_name(act);
   row->bytes_per_gemv = static_cast<double>(e.seg.total_bytes);
   row->bits_per_weight = 8.0 * row->bytes_per_gemv / static_cast<double>(s.k * s.n);
   row->copies = copies;
@@ -382,6 +446,7 @@ bool bench_format(const Options& o, const FormatSpec& f, Shape s, const std::vec
       [&] { read_all(buffer, stride * copies); }, &pass, &row->read);
   row->t = {pass.median_s / copies, pass.best_s / copies};
   std::free(buffer);
+  std::free(q8_buffer);
   return true;
 }
 
@@ -422,9 +487,9 @@ bool bench_xnnpack(const Options& o, Shape s, const std::vector<float>& w, const
 }
 #endif
 
-const Row* find(const std::vector<Row>& rows, Shape s, const char* format) {
+const Row* find(const std::vector<Row>& rows, Shape s, const char* format, const std::string& act) {
   for (const Row& r : rows) {
-    if (r.shape.k == s.k && r.shape.n == s.n && r.format == format) return &r;
+    if (r.shape.k == s.k && r.shape.n == s.n && r.format == format && r.act == act) return &r;
   }
   return nullptr;
 }
@@ -449,11 +514,13 @@ int main(int argc, char** argv) {
     const std::vector<float> w = normal_vector(static_cast<size_t>(s.k * s.n), 1, 0.02f);
     const std::vector<float> x = normal_vector(static_cast<size_t>(s.k), 2, 1.0f);
     const std::vector<float> bias = normal_vector(static_cast<size_t>(s.n), 3, 0.1f);
-    for (const FormatSpec& f : kFormats) {
-      if (!wanted(o, f.name)) continue;
-      Row row;
-      if (!bench_format(o, f, s, w, x, bias, target, &row)) return 1;
-      rows.push_back(row);
+    for (Act act : o.acts) {
+      for (const FormatSpec& f : kFormats) {
+        if (!wanted(o, f.name)) continue;
+        Row row;
+        if (!bench_format(o, f, act, s, w, x, bias, target, &row)) return 1;
+        rows.push_back(row);
+      }
     }
 #if NIBBLE_GEMV_BENCH_XNNPACK
     if (wanted(o, "xnnpack")) {
@@ -468,12 +535,13 @@ int main(int argc, char** argv) {
     std::printf("nibble-gemv-bench: level %s, 1 thread, %d runs (median), >= %.0f MiB of weights per case (L3 %.0f MiB)\n",
                 gemv::isa_name(isa), o.runs, target / (1 << 20), l3 / (1 << 20));
     std::printf("%s\n\n", nibble::cpu_features().description);
-    std::printf("| K x N | format | bits/w | copies | us/GEMV | weight GB/s | read GB/s | %% of read | x XNNPACK | / q4_0 |\n");
-    std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
+    std::printf("| K x N | format | act | bits/w | copies | us/GEMV | weight GB/s | read GB/s | %% of read | x XNNPACK | "
+                "/ q4_0 |\n");
+    std::printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
   }
   for (const Row& r : rows) {
-    const Row* xnn = find(rows, r.shape, "xnnpack_f32");
-    const Row* q4 = find(rows, r.shape, "q4_0");
+    const Row* xnn = find(rows, r.shape, "xnnpack_f32", "f32");
+    const Row* q4 = find(rows, r.shape, "q4_0", r.act);  // same activation type
     const double weight_gbps = gbps(r.bytes_per_gemv, r.t.median_s);
     const double read_gbps = gbps(r.total_bytes, r.read.median_s);
     const double vs_xnn = xnn != nullptr ? xnn->t.median_s / r.t.median_s : 0;
@@ -486,6 +554,7 @@ int main(int argc, char** argv) {
           .add("k", static_cast<int64_t>(r.shape.k))
           .add("n", static_cast<int64_t>(r.shape.n))
           .add("format", r.format)
+          .add("act", r.act)
           .add("isa", std::string(r.format == "xnnpack_f32" ? "xnnpack" : gemv::isa_name(isa)))
           .add("bits_per_weight", r.bits_per_weight)
           .add("bytes_per_gemv", r.bytes_per_gemv)
@@ -505,8 +574,8 @@ int main(int argc, char** argv) {
       char xs[16] = "-", qs[16] = "-";
       if (xnn != nullptr) std::snprintf(xs, sizeof(xs), "%.2f", vs_xnn);
       if (q4 != nullptr) std::snprintf(qs, sizeof(qs), "%.2f", vs_q4);
-      std::printf("| %s | %s | %.2f | %zu | %.1f | %.2f | %.2f | %.1f%% | %s | %s |\n", shape, r.format.c_str(),
-                  r.bits_per_weight, r.copies, r.t.median_s * 1e6, weight_gbps, read_gbps,
+      std::printf("| %s | %s | %s | %.2f | %zu | %.1f | %.2f | %.2f | %.1f%% | %s | %s |\n", shape, r.format.c_str(),
+                  r.act.c_str(), r.bits_per_weight, r.copies, r.t.median_s * 1e6, weight_gbps, read_gbps,
                   100.0 * weight_gbps / read_gbps, xs, qs);
     }
   }

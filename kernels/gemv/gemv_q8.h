@@ -12,6 +12,11 @@
 // The activation rounding costs accuracy: report it (docs/GEMV.md) and let
 // the session choose (SessionOptions::activation_precision).
 //
+// Kernels: gemv_q8_kernels.h (levels, formats) and docs/GEMV.md (scheme).
+// Stack: the SIMD kernels keep a tile of ~18 KiB (4096 columns of
+// activations in the kernel's byte order, per-block scales and offset
+// corrections) and a 1 KiB e8 table on the stack.
+//
 // The scalar reference (gemv_q8_reference) defines the result: it decodes
 // the weights with codec::decode_range and sums in float, in column order
 // within a block, blocks in order. SIMD kernels agree with it within the

@@ -6,6 +6,7 @@
 
 #include "codec/decode_range.h"
 #include "gemv/gemv_q8.h"
+#include "gemv/gemv_q8_table.h"
 
 namespace nibble::gemv {
 namespace {
@@ -75,8 +76,19 @@ Q8Activations quantize_activations(Isa isa, const float* x, int64_t cols, void* 
   return view;
 }
 
-void gemv_q8_reference(const codec::PackedWeights& w, const Q8Activations& x, const float* bias, float* y,
+void gemv_q8_reference(const codec::PackedWeights& w_in, const Q8Activations& x, const float* bias, float* y,
                        int64_t row_begin, int64_t row_end) {
+  // Small tables decode through their int8 rounding (gemv_q8_table.h):
+  // the same weight, with f * t[code] as its table.
+  codec::PackedWeights w = w_in;
+  float rounded[1 << kQ8TableMaxBits];
+  if (q8_rounds_table(w_in)) {
+    int8_t t[1 << kQ8TableMaxBits];
+    float f = 0.0f;
+    q8_table(w_in, t, &f);
+    for (int i = 0; i < (1 << w.layout.bits); ++i) rounded[i] = f * static_cast<float>(t[i]);
+    w.table = rounded;
+  }
   float decoded[kQ8Block];
   const int64_t cols = w.layout.cols;
   for (int64_t r = row_begin; r < row_end; ++r) {

@@ -1,6 +1,7 @@
 // The int8-activation GEMV (gemv_q8.h): the activation quantization is
 // ggml's q8_0 rule, and every level's result equals the f32 GEMV of the
-// dequantized activations (d[b] * q[k]) up to float rounding.
+// dequantized activations (d[b] * q[k]) up to float rounding, the weight
+// being the int8 path's (small tables rounded to int8, gemv_q8_table.h).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,7 +11,8 @@
 
 #include "codec/decode_range.h"
 #include "gemv/gemv_q8.h"
-#include "gemv_cases.h"
+#include "gemv/gemv_q8_table.h"
+#include "gemv_q8_cases.h"
 
 namespace nibble::gemv {
 namespace {
@@ -60,37 +62,184 @@ TEST(GemvQ8, ActivationsFollowTheQ8Rule) {
   }
 }
 
+TEST(GemvQ8, SmallTablesRoundToInt8WithOneFactor) {
+  for (int bits : {1, 2, 3, 4}) {
+    const std::vector<float> table = random_table(bits, 40 + bits);
+    codec::PackedWeights w;
+    w.layout.format = codec::Format::kTable;
+    w.layout.bits = bits;
+    w.table = table.data();
+    ASSERT_TRUE(q8_rounds_table(w));
+    int8_t t[16];
+    float f = 0.0f;
+    q8_table(w, t, &f);
+    float amax = 0.0f;
+    int tmax = 0;
+    for (float v : table) amax = std::fmax(amax, std::fabs(v));
+    for (int i = 0; i < (1 << bits); ++i) {
+      EXPECT_LE(std::fabs(f * t[i] - table[i]), 0.5f * f * (1 + 1e-5f)) << bits << " bits, entry " << i;
+      tmax = std::max(tmax, std::abs(static_cast<int>(t[i])));
+    }
+    EXPECT_EQ(f, amax / 127.0f);
+    EXPECT_EQ(tmax, 127);
+  }
+  codec::PackedWeights wide;
+  wide.layout.format = codec::Format::kTable;
+  wide.layout.bits = 5;
+  std::vector<float> table5 = random_table(5, 3);
+  wide.table = table5.data();
+  EXPECT_FALSE(q8_rounds_table(wide));  // the int8 path keeps it exact
+}
+
+// The expected result: the scalar f32 GEMV (gemv_on(kScalar)) of the
+// dequantized activations with the int8 path's weight, and a tolerance
+// from the magnitude of the terms.
+struct Expected {
+  std::vector<float> y, tolerance;
+};
+
+Expected expected_result(const codec::PackedWeights& w_in, const Q8Activations& q, const float* bias) {
+  const int64_t rows = w_in.layout.rows, cols = w_in.layout.cols;
+  codec::PackedWeights w = w_in;
+  float rounded[16];
+  if (q8_rounds_table(w_in)) {
+    int8_t t[16];
+    float f = 0.0f;
+    q8_table(w_in, t, &f);
+    for (int i = 0; i < (1 << w.layout.bits); ++i) rounded[i] = f * t[i];
+    w.table = rounded;
+  }
+  std::vector<float> xq(static_cast<size_t>(cols));
+  for (int64_t k = 0; k < cols; ++k) xq[k] = q.d[k / kQ8Block] * q.q[k];
+  Expected e;
+  e.y.assign(rows, 0.0f);
+  e.tolerance.assign(rows, 0.0f);
+  EXPECT_TRUE(gemv_on(Isa::kScalar, w, xq.data(), bias, e.y.data(), 0, rows));
+  // Kernels split a weight into a code part and an offset part (s * v and
+  // s * o, or d * q and m) that cancel: their size counts too, at most
+  // the scale times the code range (2x the table range: codes + 128).
+  float code_range = 0.0f;
+  if (w.layout.format == Format::kTable) {
+    for (int i = 0; i < (1 << w.layout.bits); ++i) code_range = std::fmax(code_range, 2 * std::fabs(w.table[i]));
+  } else if (w.layout.format == Format::kInt || codec::is_ggml_block(w.layout.format)) {
+    code_range = static_cast<float>(1 << w.layout.bits);
+  }
+  std::vector<float> decoded(static_cast<size_t>(cols));
+  for (int64_t r = 0; r < rows; ++r) {
+    codec::decode_row(w, r, decoded.data());
+    float magnitude = bias != nullptr ? std::fabs(bias[r]) : 0.0f;
+    for (int64_t k = 0; k < cols; ++k) {
+      magnitude += std::fabs(decoded[k] * xq[k]) + std::fabs(codec::scale_at(w, r, k) * code_range * xq[k]);
+    }
+    // Both sums see the same products; only the order (and the factoring
+    // of d and the scales) differs: a few ulps of the magnitude per term.
+    e.tolerance[r] = 4.0f * (cols + 8) * 1.2e-7f * magnitude + 1e-30f;
+  }
+  return e;
+}
+
+// The weight's int8-activation kernel on every level, against expected.
+void check_levels(const FormatCase& f, const codec::PackedWeights& w, const std::vector<float>& x,
+                  const float* bias, const char* what) {
+  const int64_t rows = w.layout.rows, cols = w.layout.cols;
+  AlignedBuffer buffer(q8_activation_bytes(cols));
+  const Q8Activations q = quantize_activations(default_isa(), x.data(), cols, buffer.p);
+  const Expected e = expected_result(w, q, bias);
+  for (Isa isa : available_levels()) {
+    std::vector<float> y(rows, -1.0f);
+    ASSERT_TRUE(gemv_q8_on(isa, w, q, bias, y.data(), 0, rows));
+    for (int64_t r = 0; r < rows; ++r) {
+      ASSERT_NEAR(y[r], e.y[r], e.tolerance[r])
+          << f.name << " on " << isa_name(isa) << ", " << what << ", K = " << cols << ", N = " << rows << ", row "
+          << r;
+    }
+  }
+}
+
 TEST(GemvQ8, EveryLevelIsTheF32GemvOfTheDequantizedActivations) {
-  for (const FormatCase& f : kFormats) {
-    for (int64_t cols : {32, 200, 777}) {
-      const int64_t rows = 11;
-      const Encoded e = encode_case(f, rows, cols, 3);
-      const codec::PackedWeights w = e.packed();
-      const std::vector<float> x = random_vector(cols, 5);
-      const std::vector<float> bias = random_vector(rows, 6);
-      AlignedBuffer buffer(q8_activation_bytes(cols));
-      const Q8Activations q = quantize_activations(default_isa(), x.data(), cols, buffer.p);
-      std::vector<float> xq(static_cast<size_t>(cols));
-      for (int64_t k = 0; k < cols; ++k) xq[k] = q.d[k / kQ8Block] * q.q[k];
-      std::vector<float> expected(rows), magnitude(rows);
-      ASSERT_TRUE(gemv_on(Isa::kScalar, w, xq.data(), bias.data(), expected.data(), 0, rows));
-      std::vector<float> decoded(static_cast<size_t>(cols));
-      for (int64_t r = 0; r < rows; ++r) {
-        codec::decode_row(w, r, decoded.data());
-        magnitude[r] = std::fabs(bias[r]);
-        for (int64_t k = 0; k < cols; ++k) magnitude[r] += std::fabs(decoded[k] * xq[k]);
+  for (const FormatCase& f : q8_test_formats()) {
+    // K: below a block, not a multiple of 32 / 64 / 256, across the
+    // kernels' 2048-column chunks; N: below and across the row blocks.
+    for (int64_t cols : {1, 31, 32, 33, 63, 200, 256, 777, 2048, 2100}) {
+      for (int64_t rows : {1, 3, 11}) {
+        const Encoded e = encode_q8_case(f, rows, cols, static_cast<uint32_t>(3 + cols + rows));
+        const std::vector<float> x = random_vector(cols, 5);
+        const std::vector<float> bias = random_vector(rows, 6);
+        check_levels(f, e.packed(), x, bias.data(), "random x");
+        if (HasFatalFailure()) return;
       }
-      for (Isa isa : available_levels()) {
-        std::vector<float> y(rows, -1.0f);
-        ASSERT_TRUE(gemv_q8_on(isa, w, q, bias.data(), y.data(), 0, rows));
-        for (int64_t r = 0; r < rows; ++r) {
-          // Both sums see the same products; only the order (and the
-          // factoring of d) differs: a few ulps of the magnitude per term.
-          const float tolerance = 4.0f * (cols + 8) * 1.2e-7f * magnitude[r];
-          ASSERT_NEAR(y[r], expected[r], tolerance)
-              << f.name << " on " << isa_name(isa) << ", K = " << cols << ", row " << r;
+    }
+  }
+}
+
+TEST(GemvQ8, OneHotActivationsPickTheirColumn) {
+  // x = e_k: the result is weight (r, k) times x_k, so a kernel that reads
+  // a code, a scale or an activation at the wrong column fails here.
+  for (const FormatCase& f : q8_test_formats()) {
+    const int64_t rows = 5, cols = 160;
+    const Encoded e = encode_q8_case(f, rows, cols, 11);
+    for (int64_t k = 0; k < cols; ++k) {
+      std::vector<float> x(cols, 0.0f);
+      x[k] = k % 2 ? -1.5f : 0.75f;
+      check_levels(f, e.packed(), x, nullptr, "one-hot");
+      if (HasFatalFailure()) return;
+    }
+  }
+}
+
+TEST(GemvQ8, AnyRowRangeGivesTheSameBits) {
+  for (const FormatCase& f : q8_test_formats()) {
+    const int64_t rows = 23, cols = 300;
+    const Encoded e = encode_q8_case(f, rows, cols, 9);
+    const codec::PackedWeights w = e.packed();
+    const std::vector<float> x = random_vector(cols, 10);
+    const std::vector<float> bias = random_vector(rows, 12);
+    AlignedBuffer buffer(q8_activation_bytes(cols));
+    const Q8Activations q = quantize_activations(default_isa(), x.data(), cols, buffer.p);
+    for (Isa isa : available_levels()) {
+      std::vector<float> whole(rows);
+      ASSERT_TRUE(gemv_q8_on(isa, w, q, bias.data(), whole.data(), 0, rows));
+      for (int64_t step : {1, 2, 3, 5, 7, 8, 13}) {
+        std::vector<float> split(rows, -1.0f);
+        for (int64_t r = 0; r < rows; r += step) {
+          ASSERT_TRUE(gemv_q8_on(isa, w, q, bias.data(), split.data(), r, std::min(rows, r + step)));
         }
+        ASSERT_EQ(std::memcmp(whole.data(), split.data(), sizeof(float) * rows), 0)
+            << f.name << " on " << isa_name(isa) << ", ranges of " << step;
       }
+      // An offset split too: [0, 6), [6, 23).
+      std::vector<float> split(rows, -1.0f);
+      ASSERT_TRUE(gemv_q8_on(isa, w, q, bias.data(), split.data(), 0, 6));
+      ASSERT_TRUE(gemv_q8_on(isa, w, q, bias.data(), split.data(), 6, rows));
+      ASSERT_EQ(std::memcmp(whole.data(), split.data(), sizeof(float) * rows), 0) << f.name << " on " << isa_name(isa);
+    }
+  }
+}
+
+TEST(GemvQ8, SimdKernelsCoverTheirFormats) {
+  // Every x86 level has a kernel for every ggml block and for 4- and
+  // 8-bit ints and 4-bit tables with one scale per 32 columns or fewer
+  // (not 8-bit affine ints: codes up to 255 overflow vpmaddubsw's pairs);
+  // AVX-512 VNNI (with VBMI) also for 2- and 3-bit codes and 8-bit affine
+  // ints. The rest run the reference.
+  for (Isa isa : available_levels()) {
+    const bool x86 = isa == Isa::kAvx2 || isa == Isa::kAvx512 || isa == Isa::kAvx512Vnni;
+#if defined(__x86_64__)
+    const bool vbmi_level = isa == Isa::kAvx512Vnni && __builtin_cpu_supports("avx512vbmi");
+#else
+    const bool vbmi_level = false;
+#endif
+    for (const FormatCase& f : q8_test_formats()) {
+      const Encoded e = encode_q8_case(f, 2, 64, 1);
+      const bool small_groups = f.granularity == Granularity::kGroup && f.group_size % 32 != 0;
+      const bool ggml = f.format == Format::kQ4_0 || f.format == Format::kQ4_1 || f.format == Format::kQ5_0 ||
+                        f.format == Format::kQ5_1 || f.format == Format::kQ8_0;
+      const bool all_levels = (f.format == Format::kInt && (f.bits == 4 || (f.bits == 8 && f.symmetric))) ||
+                              (f.format == Format::kTable && f.bits == 4);
+      const bool vnni_only = (f.format == Format::kInt && (f.bits == 2 || f.bits == 3 || f.bits == 8)) ||
+                             (f.format == Format::kTable && (f.bits == 2 || f.bits == 3));
+      const bool expected = x86 && (ggml || (!small_groups && (all_levels || (vbmi_level && vnni_only))));
+      EXPECT_EQ(has_q8_kernel(isa, e.packed()), expected) << f.name << " on " << isa_name(isa);
     }
   }
 }
