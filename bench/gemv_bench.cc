@@ -314,7 +314,7 @@ bool encode(const FormatSpec& f, Shape s, const std::vector<float>& w, Encoded* 
       zero_points.assign(e->seg.num_scales, static_cast<uint8_t>(1 << (f.bits - 1)));
       params.zero_points = zero_points.data();
     }
-    if (f.format == Format::kTable && f.bits == 4) {
+    if (f.format == Format::kTable && f.bits <= 4 && f.bits >= 2) {
       const float q[16] = {-2.4f, -1.8f, -1.4f, -1.05f, -0.75f, -0.5f, -0.25f, 0.0f,
                            0.2f,  0.45f, 0.7f,  1.0f,   1.3f,   1.7f,  2.2f,   2.7f};
       const float q3[8] = {-2.0f, -1.2f, -0.65f, -0.2f, 0.2f, 0.65f, 1.2f, 2.1f};
@@ -347,11 +347,6 @@ bool encode(const FormatSpec& f, Shape s, const std::vector<float>& w, Encoded* 
     if (!f.symmetric) level = static_cast<float>((1 << f.bits) - 1) / 2.0f;
     for (float& m : scales) m = m > 0 ? m / level : 1.0f;
     params.scales = scales.data();
-  }
-  std::vector<uint8_t> zero_points;
-  if (!f.symmetric) {
-    zero_points.assign(e->seg.num_scales, static_cast<uint8_t>(1 << (f.bits - 1)));
-    params.zero_points = zero_points.data();
   }
   e->bytes.assign(e->seg.total_bytes, 0);
   return codec::encode_weights(l, e->seg, w.data(), params, e->bytes.data());
