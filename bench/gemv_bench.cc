@@ -3,7 +3,13 @@
 // bandwidth and XNNPACK's FP32 fully-connected operator:
 //
 //   nibble-gemv-bench [--isa scalar|avx2|avx512|avx512vnni] [--mib M] [--runs R]
-//                     [--act f32|int8|both] [--formats a,b,...] [--shapes KxN,...] [--json]
+//                     [--act f32|int8|both] [--formats a,b,...] [--shapes KxN,...]
+//                     [--threads N] [--filter REGEX] [--json]
+//
+// --threads N splits each GEMV's rows over a pool in tasks of 64 (as the
+// runtime does; XNNPACK gets the same pool); --filter keeps the rows whose
+// "gemv/<format>[+int8]/<K>x<N>" matches; --json rows carry nibble-bench's
+// fields (docs/BENCHMARKS.md) before this bench's own.
 //
 // --act: the activation type: f32 (gemv.h) or int8 (gemv_q8.h: x is
 // quantized per block of 32, inside the timed GEMV, since that happens
@@ -35,6 +41,7 @@
 #if NIBBLE_GEMV_BENCH_XNNPACK
 #include <xnnpack.h>
 #endif
+#include <pthreadpool.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -47,6 +54,7 @@
 #include <functional>
 #include <limits>
 #include <random>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -129,7 +137,39 @@ struct Options {
   std::vector<Act> acts = {Act::kF32, Act::kInt8};
   std::vector<std::string> formats;  // empty: all, and XNNPACK
   std::vector<Shape> shapes = {{768, 2304}, {768, 768}, {768, 3072}, {3072, 768}, {4096, 4096}};
+  int threads = 1;
+  pthreadpool_t pool = nullptr;  // threads > 1: rows split over it (and XNNPACK's)
+  std::string filter = ".*";     // regex over "gemv/<format>[+int8]/<K>x<N>"
 };
+
+// The key --filter matches, as nibble-bench's driver does.
+std::string row_key(const std::string& format, Act act, Shape s) {
+  return "gemv/" + format + (act == Act::kInt8 ? "+int8" : "") + "/" + std::to_string(s.k) + "x" +
+         std::to_string(s.n);
+}
+
+// A GEMV split over the pool in tasks of 64 output rows (what the
+// runtime's fused LINEAR does); any split gives the same bits.
+struct GemvJob {
+  gemv::Isa isa;
+  const codec::PackedWeights* m;
+  const float* x;
+  const gemv::Q8Activations* xq;  // int8 path, else null
+  const float* bias;
+  float* y;
+  int64_t n;
+};
+
+void gemv_rows(void* context, size_t task) {
+  const GemvJob& j = *static_cast<const GemvJob*>(context);
+  const int64_t r0 = static_cast<int64_t>(task) * 64;
+  const int64_t r1 = std::min<int64_t>(r0 + 64, j.n);
+  if (j.xq != nullptr) {
+    gemv::gemv_q8_on(j.isa, *j.m, *j.xq, j.bias, j.y, r0, r1);
+  } else {
+    gemv::gemv_on(j.isa, *j.m, j.x, j.bias, j.y, r0, r1);
+  }
+}
 
 std::vector<std::string> split(const char* s) {
   std::vector<std::string> parts;
@@ -174,6 +214,10 @@ bool parse_options(int argc, char** argv, Options* o) {
         std::fprintf(stderr, "--act %s: f32, int8 or both\n", a.c_str());
         return false;
       }
+    } else if (arg == "--threads" && has_value) {
+      o->threads = std::max(1, std::atoi(argv[++i]));
+    } else if (arg == "--filter" && has_value) {
+      o->filter = argv[++i];
     } else if (arg == "--formats" && has_value) {
       o->formats = split(argv[++i]);
     } else if (arg == "--shapes" && has_value) {
@@ -187,7 +231,7 @@ bool parse_options(int argc, char** argv, Options* o) {
       std::fprintf(stderr,
                    "usage: %s [--isa scalar|avx2|avx512|avx512vnni] [--mib M] [--runs R] [--act f32|int8|both] "
                    "[--formats a,b,...|xnnpack] "
-                   "[--shapes KxN,...] [--json]\n",
+                   "[--shapes KxN,...] [--threads N] [--filter REGEX] [--json]\n",
                    argv[0]);
       return false;
     }
@@ -391,6 +435,15 @@ bool bench_format(const Options& o, const FormatSpec& f, Act act, Shape s, const
   uint8_t* q8_buffer = allocate(gemv::q8_activation_bytes(s.k));
   gemv::Q8Activations xq;
   auto run = [&](const codec::PackedWeights& m) {
+    if (o.pool != nullptr) {
+      GemvJob job{isa, &m, x.data(), nullptr, bias.data(), y.data(), s.n};
+      if (act == Act::kInt8) {
+        xq = gemv::quantize_activations(isa, x.data(), s.k, q8_buffer);
+        job.xq = &xq;
+      }
+      pthreadpool_parallelize_1d(o.pool, gemv_rows, &job, static_cast<size_t>((s.n + 63) / 64), 0);
+      return;
+    }
     if (act == Act::kInt8) {
       // Quantizing x is part of every int8 GEMV.
       xq = gemv::quantize_activations(isa, x.data(), s.k, q8_buffer);
@@ -457,7 +510,7 @@ bool bench_xnnpack(const Options& o, Shape s, const std::vector<float>& w, const
     if (xnn_create_fully_connected_nc_f32(static_cast<size_t>(s.k), static_cast<size_t>(s.n), static_cast<size_t>(s.k),
                                           static_cast<size_t>(s.n), w.data(), bias.data(), -inf, inf, 0,
                                           &fc[i]) != xnn_status_success ||
-        xnn_setup_fully_connected_nc_f32(fc[i], 1, x.data(), y.data(), nullptr) != xnn_status_success) {
+        xnn_setup_fully_connected_nc_f32(fc[i], 1, x.data(), y.data(), o.pool) != xnn_status_success) {
       std::fprintf(stderr, "XNNPACK: cannot create a %ldx%ld fully-connected operator\n", s.k, s.n);
       return false;
     }
@@ -473,7 +526,7 @@ bool bench_xnnpack(const Options& o, Shape s, const std::vector<float>& w, const
   uint8_t* buffer = allocate(static_cast<size_t>(row->total_bytes));
   Stats pass;
   measure_pair(
-      o.runs, [&] { for (size_t i = 0; i < ops; ++i) xnn_run_operator(fc[i], nullptr); },
+      o.runs, [&] { for (size_t i = 0; i < ops; ++i) xnn_run_operator(fc[i], o.pool); },
       [&] { read_all(buffer, static_cast<size_t>(row->total_bytes)); }, &pass, &row->read);
   row->t = {pass.median_s / ops, pass.best_s / ops};
   std::free(buffer);
@@ -504,14 +557,28 @@ int main(int argc, char** argv) {
   }
 #endif
 
+  std::regex filter;
+  try {
+    filter = std::regex(o.filter);
+  } catch (const std::regex_error&) {
+    std::fprintf(stderr, "--filter %s: not a regular expression\n", o.filter.c_str());
+    return 2;
+  }
+  if (o.threads > 1) o.pool = pthreadpool_create(static_cast<size_t>(o.threads));
+
   std::vector<Row> rows;
   for (const Shape& s : o.shapes) {
+    bool any = false;
+    for (Act act : o.acts) {
+      for (const FormatSpec& f : kFormats) any = any || (wanted(o, f.name) && std::regex_search(row_key(f.name, act, s), filter));
+    }
+    if (!any && !std::regex_search(row_key("xnnpack_f32", Act::kF32, s), filter)) continue;
     const std::vector<float> w = normal_vector(static_cast<size_t>(s.k * s.n), 1, 0.02f);
     const std::vector<float> x = normal_vector(static_cast<size_t>(s.k), 2, 1.0f);
     const std::vector<float> bias = normal_vector(static_cast<size_t>(s.n), 3, 0.1f);
     for (Act act : o.acts) {
       for (const FormatSpec& f : kFormats) {
-        if (!wanted(o, f.name)) continue;
+        if (!wanted(o, f.name) || !std::regex_search(row_key(f.name, act, s), filter)) continue;
         Row row;
         if (!bench_format(o, f, act, s, w, x, bias, target, &row)) return 1;
         rows.push_back(row);
@@ -527,8 +594,8 @@ int main(int argc, char** argv) {
   }
 
   if (!o.json) {
-    std::printf("nibble-gemv-bench: level %s, 1 thread, %d runs (median), >= %.0f MiB of weights per case (L3 %.0f MiB)\n",
-                gemv::isa_name(isa), o.runs, target / (1 << 20), l3 / (1 << 20));
+    std::printf("nibble-gemv-bench: level %s, %d thread(s), %d runs (median), >= %.0f MiB of weights per case (L3 %.0f MiB)\n",
+                gemv::isa_name(isa), o.threads, o.runs, target / (1 << 20), l3 / (1 << 20));
     std::printf("%s\n\n", nibble::cpu_features().description);
     std::printf("| K x N | format | act | bits/w | copies | us/GEMV | weight GB/s | read GB/s | %% of read | x XNNPACK | "
                 "/ q4_0 |\n");
@@ -545,8 +612,21 @@ int main(int argc, char** argv) {
     std::snprintf(shape, sizeof(shape), "%ldx%ld", r.shape.k, r.shape.n);
     if (o.json) {
       JsonObject j;
-      j.add("shape", std::string(shape))
-          .add("k", static_cast<int64_t>(r.shape.k))
+      // nibble-bench's fields first (docs/BENCHMARKS.md), then this
+      // bench's own.
+      j.add("family", std::string("gemv"))
+          .add("codec", r.format + (r.act == "int8" ? "+int8" : ""))
+          .add("shape", std::string(shape))
+          .add("threads", static_cast<int64_t>(o.threads))
+          .add("time_us", r.t.median_s * 1e6)
+          .add("gbps", weight_gbps)
+          .add("pct_bandwidth", 100.0 * weight_gbps / read_gbps);
+      if (xnn != nullptr) {
+        j.add("xnnpack_time_us", xnn->t.median_s * 1e6).add("ratio_vs_xnnpack", r.t.median_s / xnn->t.median_s);
+      } else {
+        j.add_null("xnnpack_time_us").add_null("ratio_vs_xnnpack");
+      }
+      j.add("k", static_cast<int64_t>(r.shape.k))
           .add("n", static_cast<int64_t>(r.shape.n))
           .add("format", r.format)
           .add("act", r.act)
@@ -574,5 +654,7 @@ int main(int argc, char** argv) {
                   100.0 * weight_gbps / read_gbps, xs, qs);
     }
   }
+  if (o.pool != nullptr) pthreadpool_destroy(o.pool);
+  if (o.pool != nullptr) pthreadpool_destroy(o.pool);
   return 0;
 }
