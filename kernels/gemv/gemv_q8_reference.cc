@@ -57,9 +57,16 @@ Q8Activations quantize_activations(Isa isa, const float* x, int64_t cols, void* 
       int32_t v = 0;
       if (i < n) {
         // x * (1/d) as the SIMD levels would, clamped (x/d can round to
-        // 127.00001): |v| <= 127.
-        v = static_cast<int32_t>(std::nearbyint(x[c0 + i] * inverse));
-        v = v > 127 ? 127 : (v < -127 ? -127 : v);
+        // 127.00001): |v| <= 127. NaN (a NaN x, or an infinite x times
+        // 1/inf = 0) becomes -127: what x86's conversion gives (INT_MIN)
+        // after the clamp, said here without converting a NaN to int.
+        const float f = x[c0 + i] * inverse;
+        if (f != f) {
+          v = -127;
+        } else {
+          const float r = std::nearbyint(f);
+          v = r > 127.0f ? 127 : (r < -127.0f ? -127 : static_cast<int32_t>(r));
+        }
       }
       q[c0 + i] = static_cast<int8_t>(v);
       sum += v;

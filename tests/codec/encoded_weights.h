@@ -82,7 +82,7 @@ inline std::vector<float> random_weights(int64_t rows, int64_t cols, uint32_t se
     const float row_scale = std::ldexp(1.0f, static_cast<int>(r % 5) - 2);  // rows of different ranges
     for (int64_t c = 0; c < cols; ++c) w[static_cast<size_t>(r * cols + c)] = normal(rng) * row_scale;
   }
-  w[1] = 0.0f;  // an exact zero
+  if (w.size() > 1) w[1] = 0.0f;  // an exact zero
   return w;
 }
 
