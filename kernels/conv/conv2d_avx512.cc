@@ -41,7 +41,7 @@ void avx512_igemm(const Geometry& g, const codec::PackedWeights& w, const float*
   // Each pixel's image and window origin, once per task (divisions are
   // too slow to redo per tap).
   int64_t image[kMaxPixels], oy0[kMaxPixels], ox0[kMaxPixels];
-  if (t.p1 - t.p0 > kMaxPixels) return;  // conv2d_plan.cc's tiles are smaller
+  if (t.p1 - t.p0 > kMaxPixels) return;  // conv2d_plan.cc: tiles <= 256 pixels
   {
     int64_t ox = t.p0 % g.out_w, oy = t.p0 / g.out_w % g.out_h, b = t.p0 / (g.out_w * g.out_h);
     for (int64_t i = 0; i < t.p1 - t.p0; ++i) {

@@ -19,7 +19,7 @@ using gemm::detail::kQ8Rows;
 void vnni_conv_q8(const Geometry& g, const codec::PackedWeights& w, const void* workspace, const gemm::Epilogue& e,
                   float* y, const TaskRange& t) {
   constexpr int64_t kMaxPixels = 256;
-  if (t.p1 - t.p0 > kMaxPixels) return;  // conv2d_plan.cc's tiles are smaller
+  if (t.p1 - t.p0 > kMaxPixels) return;  // conv2d_plan.cc: tiles <= 256 pixels
   gemm::detail::Q8PanelStorage panel;
   const Q8Records rec = q8_records(g);
   const uint8_t* base = static_cast<const uint8_t*>(workspace);
