@@ -63,6 +63,12 @@ void vnni_q8_pack(const codec::PackedWeights& w, int64_t n0, int64_t nb, int64_t
                   Q8PanelStorage* panel);
 void vnni_q8_tile(int mr, const Q8PanelStorage& panel, int64_t blocks, const gemv::Q8Activations* rows, float* c,
                   int64_t ldc, bool first, bool last, const float* bias, int64_t nb, float lo, float hi);
+// The Conv2d's variant over several taps (accumulators kept across them):
+// rows[tap * kQ8Rows + r] is pixel r's record at that tap; each tap covers
+// blocks_per_tap whole panel blocks (taps * blocks_per_tap <= 16).
+void vnni_q8_tile_taps(int mr, const Q8PanelStorage& panel, int64_t taps, int64_t blocks_per_tap,
+                       const gemv::Q8Activations* rows, float* c, int64_t ldc, bool first, bool last,
+                       const float* bias, int64_t nb, float lo, float hi);
 #endif
 
 }  // namespace nibble::gemm::detail
