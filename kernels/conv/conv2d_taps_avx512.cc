@@ -122,21 +122,37 @@ void avx512_taps(const Geometry& g, const codec::PackedWeights& w, const float* 
       }
       const bool first = tap0 == 0, last = k0 + kc == cols;
       // Tap offsets once per pass: no division per (pixel, tap).
-      int64_t tap_dy[kCols], tap_dx[kCols];
+      int64_t tap_dy[kCols], tap_dx[kCols], tap_off[kCols];
       for (int64_t tap = tap0; tap < tap1; ++tap) {
         tap_dy[tap - tap0] = tap / g.kernel_w * g.dilation_h - g.pad_top;
         tap_dx[tap - tap0] = tap % g.kernel_w * g.dilation_w - g.pad_left;
+        tap_off[tap - tap0] = (tap_dy[tap - tap0] * g.in_w + tap_dx[tap - tap0]) * g.in_c;
       }
+      // The window's extent (all taps, not only this pass's): a pixel whose
+      // whole window is inside the image (most of them) needs no check per
+      // tap, one add each.
+      const int64_t y_lo = -g.pad_top, y_hi = (g.kernel_h - 1) * g.dilation_h - g.pad_top;
+      const int64_t x_lo = -g.pad_left, x_hi = (g.kernel_w - 1) * g.dilation_w - g.pad_left;
+      const int64_t n_taps = tap1 - tap0;
       for (int64_t p0 = t.p0; p0 < t.p1; p0 += kRows) {
         const int mr = t.p1 - p0 < kRows ? static_cast<int>(t.p1 - p0) : kRows;
         for (int r = 0; r < kRows; ++r) {
-          const int64_t i = p0 - t.p0 + (r < mr ? r : 0);
-          const float* src_image = x + image[i];
-          for (int64_t u = 0; u < tap1 - tap0; ++u) {
-            const int64_t iy = oy0[i] + tap_dy[u], ix = ox0[i] + tap_dx[u];
-            const bool outside = r >= mr || static_cast<uint64_t>(iy) >= static_cast<uint64_t>(g.in_h) ||
-                                 static_cast<uint64_t>(ix) >= static_cast<uint64_t>(g.in_w);
-            ind[u * kRows + r] = outside ? kZeroRow : src_image + (iy * g.in_w + ix) * g.in_c;
+          if (r >= mr) {
+            for (int64_t u = 0; u < n_taps; ++u) ind[u * kRows + r] = kZeroRow;
+            continue;
+          }
+          const int64_t i = p0 - t.p0 + r;
+          const int64_t oy = oy0[i], ox = ox0[i];
+          const float* origin = x + image[i] + (oy * g.in_w + ox) * g.in_c;  // the window's (0, 0) offset
+          if (oy + y_lo >= 0 && oy + y_hi < g.in_h && ox + x_lo >= 0 && ox + x_hi < g.in_w) {
+            for (int64_t u = 0; u < n_taps; ++u) ind[u * kRows + r] = origin + tap_off[u];
+            continue;
+          }
+          for (int64_t u = 0; u < n_taps; ++u) {
+            const int64_t iy = oy + tap_dy[u], ix = ox + tap_dx[u];
+            const bool inside = static_cast<uint64_t>(iy) < static_cast<uint64_t>(g.in_h) &&
+                                static_cast<uint64_t>(ix) < static_cast<uint64_t>(g.in_w);
+            ind[u * kRows + r] = inside ? origin + tap_off[u] : kZeroRow;
           }
         }
         float* c = y + p0 * g.out_c + n0;
