@@ -27,7 +27,8 @@ struct alignas(64) PanelDecoder {
 };
 void avx512_panel_decoder(const codec::PackedWeights& w, PanelDecoder* d);
 
-// panel[k * kNr + j] = W[n0 + j, k0 + k] for k < kc, j < kNr (0 for j >= nb).
+// panel[k * kNr + j] = W[n0 + j, k0 + k] for k < kc, j < kNr (0 for j >= nb;
+// if nb <= 16, j >= 16 is not written: only one-vector kernels use it).
 // kc <= kKc, nb <= kNr. Decodes with SIMD for the hot formats, else with
 // codec::decode_range; the values are decode_range's, bit for bit.
 void avx512_pack_panel(const PanelDecoder& d, const codec::PackedWeights& w, int64_t n0, int64_t nb, int64_t k0,
