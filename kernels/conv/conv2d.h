@@ -24,8 +24,8 @@
 // own kernel (depthwise_avx512.cc), 16 channels per vector, padded taps
 // skipped. FMA: agrees with the reference within rounding, not bit for bit.
 //
-// Stack per thread (AVX-512): up to ~100 KiB (the GEMM's panel and row
-// buffer, plus an 8 x 256 gathered tile and its run list); depthwise 17 KiB;
+// Stack per thread (AVX-512): up to ~100 KiB (the GEMM's row buffer plus a
+// 32 x 320 panel and its 8 x 320 row pointers); depthwise 17 KiB;
 // the references ~1.5 KiB.
 #pragma once
 

@@ -2,8 +2,9 @@
 // in chunks of one tap x <= 256 input channels, whose weights are
 // contiguous in an OHWI row (one panel decode), and whose inputs are
 // contiguous in NHWC for each pixel (one row pointer: no im2col copy).
-// Pixels whose tap falls into the padding read a zero row. Groups with few
-// input channels gather 256-column chunks instead (gathered() below).
+// Pixels whose tap falls into the padding read a zero row. Groups with
+// <= 64 input channels and several taps take conv2d_taps_avx512.cc
+// instead (a tap is too short a chunk: accumulators reloaded every Cg k).
 // GCC 12 reports the intrinsics' internal undefined placeholders (__Y) as
 // uninitialized (a false positive); nothing here reads uninitialized data.
 #if defined(__GNUC__) && !defined(__clang__)
@@ -27,75 +28,8 @@ using gemm::detail::avx512_panel_decoder;
 
 namespace {
 
-// Below this many input channels per group, a tap's run is too short a
-// reduction chunk (the microkernel's accumulators would be reloaded every
-// few k): gather whole 256-column chunks of (tap, channel) per pixel
-// instead (im2col of 8 pixels at a time, on the stack).
-constexpr int64_t kShortChannels = 48;
 constexpr int64_t kMaxPixels = 256;
 alignas(64) const float kZeroRow[kKc] = {};
-
-// One contiguous run of a chunk: input channels [ic, ic + len) of a tap,
-// to columns [dst, dst + len) of the gathered rows.
-struct Run {
-  int64_t dy, dx, ic, len, dst;
-};
-
-// Runs are short (a group's channels at one tap): inline vector copies,
-// not a memcpy call each.
-inline void copy_run(float* dst, const float* src, int64_t len) {
-  int64_t i = 0;
-  for (; i + 16 <= len; i += 16) _mm512_storeu_ps(dst + i, _mm512_loadu_ps(src + i));
-  if (i < len) {
-    const __mmask16 mask = static_cast<__mmask16>((1u << (len - i)) - 1);
-    _mm512_mask_storeu_ps(dst + i, mask, _mm512_maskz_loadu_ps(mask, src + i));
-  }
-}
-
-void gathered(const Geometry& g, const codec::PackedWeights& w, const float* x, const gemm::Epilogue& e, float* y,
-              const TaskRange& t, const int64_t* image, const int64_t* oy0, const int64_t* ox0) {
-  alignas(64) float panel[kKc * kNr];
-  PanelDecoder decoder;
-  avx512_panel_decoder(w, &decoder);
-  alignas(64) float a_tile[kMr][kKc];
-  Run runs[kKc];
-  const int64_t cg = g.in_c / g.groups;
-  const int64_t cols = w.layout.cols;
-  for (int64_t n0 = t.oc0; n0 < t.oc1; n0 += kNr) {
-    const int64_t nb = t.oc1 - n0 < kNr ? t.oc1 - n0 : kNr;
-    const float* bias = e.bias != nullptr ? e.bias + n0 : nullptr;
-    for (int64_t k0 = 0; k0 < cols; k0 += kKc) {
-      const int64_t kc = cols - k0 < kKc ? cols - k0 : kKc;
-      gemm::detail::avx512_pack_panel(decoder, w, n0, nb, k0, kc, panel);
-      int64_t num_runs = 0;
-      for (int64_t k = k0; k < k0 + kc;) {
-        const int64_t tap = k / cg, ic = k % cg;
-        const int64_t len = cg - ic < k0 + kc - k ? cg - ic : k0 + kc - k;
-        runs[num_runs++] = {tap / g.kernel_w * g.dilation_h - g.pad_top,
-                            tap % g.kernel_w * g.dilation_w - g.pad_left, ic, len, k - k0};
-        k += len;
-      }
-      for (int64_t p0 = t.p0; p0 < t.p1; p0 += kMr) {
-        const int mr = t.p1 - p0 < kMr ? static_cast<int>(t.p1 - p0) : kMr;
-        const float* rows[kMr];
-        for (int r = 0; r < mr; ++r) {
-          const int64_t i = p0 - t.p0 + r;
-          for (int64_t u = 0; u < num_runs; ++u) {
-            const Run& run = runs[u];
-            const int64_t iy = oy0[i] + run.dy, ix = ox0[i] + run.dx;
-            const float* src = iy < 0 || iy >= g.in_h || ix < 0 || ix >= g.in_w
-                                   ? kZeroRow
-                                   : x + image[i] + (iy * g.in_w + ix) * g.in_c + run.ic;
-            copy_run(a_tile[r] + run.dst, src, run.len);
-          }
-          rows[r] = a_tile[r];
-        }
-        gemm::detail::avx512_tile(mr, rows, kc, panel, y + p0 * g.out_c + n0, g.out_c, k0 == 0, k0 + kc == cols,
-                                  bias, nb, e.min, e.max);
-      }
-    }
-  }
-}
 
 }  // namespace
 
@@ -107,7 +41,7 @@ void avx512_igemm(const Geometry& g, const codec::PackedWeights& w, const float*
   // Each pixel's image and window origin, once per task (divisions are
   // too slow to redo per tap).
   int64_t image[kMaxPixels], oy0[kMaxPixels], ox0[kMaxPixels];
-  if (t.p1 - t.p0 > kMaxPixels) return;  // conv2d_plan.cc's tiles are smaller
+  if (t.p1 - t.p0 > kMaxPixels) return;  // conv2d_plan.cc: tiles <= 256 pixels
   {
     int64_t ox = t.p0 % g.out_w, oy = t.p0 / g.out_w % g.out_h, b = t.p0 / (g.out_w * g.out_h);
     for (int64_t i = 0; i < t.p1 - t.p0; ++i) {
@@ -123,11 +57,10 @@ void avx512_igemm(const Geometry& g, const codec::PackedWeights& w, const float*
       }
     }
   }
-  if (cg < kShortChannels && taps > 1) {
-    gathered(g, w, x, e, y, t, image, oy0, ox0);
+  if (taps_kernel_fits(g)) {
+    avx512_taps(g, w, x, e, y, t, image, oy0, ox0);
     return;
   }
-  // After the gathered branch: its own panel is not stacked on this one.
   alignas(64) float panel[kKc * kNr];
   PanelDecoder decoder;
   avx512_panel_decoder(w, &decoder);

@@ -17,8 +17,13 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t pixels(const Geometry& g) { return g.batch * g.out_h * g.out_w; }
 
 // Small layers (8x8 maps) would be one task at the default tiles, leaving a
-// second thread idle: halve the channel tile, then shrink the pixel tile
-// (to a multiple of the 8-row microkernel, >= 16) until there are >= 4.
+// second thread idle: halve the channel tile (down to 16 outputs for the
+// few-channel kernel, 32 otherwise), then shrink the pixel tile (to a multiple of the 8-row
+// microkernel, >= 16) until there are >= 4. Channels first: every task
+// decodes its channels' weights, so splitting pixels decodes the same
+// weights once more per pixel tile, splitting channels does not.
+// Few-channel layers (conv2d_taps_avx512.cc: every task decodes its whole
+// K) start from twice the pixels when that still leaves >= 4 tasks.
 struct Tiles {
   int64_t pixels, channels;
 };
@@ -27,7 +32,12 @@ Tiles tiles_of(const Geometry& g) {
   const int64_t og = g.out_c / g.groups;
   Tiles t{kPixelTile, kChannelTile};
   auto count = [&](const Tiles& x) { return ceil_div(pixels(g), x.pixels) * g.groups * ceil_div(og, x.channels); };
-  if (count(t) < kMinTasks && og > 32) t.channels = 32;
+  const bool few_channels = g.in_c / g.groups <= 64 && g.kernel_h * g.kernel_w > 1;
+  if (few_channels && count(Tiles{2 * kPixelTile, kChannelTile}) >= kMinTasks) t.pixels = 2 * kPixelTile;
+  // The implicit GEMM's per-tap chunks are short at small K: its 16-output
+  // tiles would double the microkernel calls, so it stops at 32.
+  const int64_t min_channels = few_channels ? 16 : 32;
+  while (count(t) < kMinTasks && t.channels > min_channels) t.channels /= 2;
   while (count(t) < kMinTasks && t.pixels > 16) t.pixels /= 2;
   return t;
 }

@@ -9,6 +9,12 @@ namespace nibble::conv::detail {
 #if NIBBLE_GEMM_X86_KERNELS
 void avx512_igemm(const Geometry& g, const codec::PackedWeights& w, const float* x, const gemm::Epilogue& e,
                   float* y, const TaskRange& t);
+// Groups with <= 64 input channels and more than one tap
+// (conv2d_taps_avx512.cc): several whole taps per reduction pass; image,
+// oy0, ox0 are avx512_igemm's per-pixel origins (indexed from t.p0).
+bool taps_kernel_fits(const Geometry& g);
+void avx512_taps(const Geometry& g, const codec::PackedWeights& w, const float* x, const gemm::Epilogue& e,
+                 float* y, const TaskRange& t, const int64_t* image, const int64_t* oy0, const int64_t* ox0);
 // Depthwise (is_depthwise); false if the kernel is too large for its stack
 // tile (then the caller runs avx512_igemm).
 bool avx512_depthwise(const Geometry& g, const codec::PackedWeights& w, const float* x, const gemm::Epilogue& e,

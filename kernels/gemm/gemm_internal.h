@@ -27,7 +27,8 @@ struct alignas(64) PanelDecoder {
 };
 void avx512_panel_decoder(const codec::PackedWeights& w, PanelDecoder* d);
 
-// panel[k * kNr + j] = W[n0 + j, k0 + k] for k < kc, j < kNr (0 for j >= nb).
+// panel[k * kNr + j] = W[n0 + j, k0 + k] for k < kc, j < kNr (0 for j >= nb;
+// if nb <= 16, j >= 16 is not written: only one-vector kernels use it).
 // kc <= kKc, nb <= kNr. Decodes with SIMD for the hot formats, else with
 // codec::decode_range; the values are decode_range's, bit for bit.
 void avx512_pack_panel(const PanelDecoder& d, const codec::PackedWeights& w, int64_t n0, int64_t nb, int64_t k0,
@@ -63,6 +64,12 @@ void vnni_q8_pack(const codec::PackedWeights& w, int64_t n0, int64_t nb, int64_t
                   Q8PanelStorage* panel);
 void vnni_q8_tile(int mr, const Q8PanelStorage& panel, int64_t blocks, const gemv::Q8Activations* rows, float* c,
                   int64_t ldc, bool first, bool last, const float* bias, int64_t nb, float lo, float hi);
+// The Conv2d's variant over several taps (accumulators kept across them):
+// rows[tap * kQ8Rows + r] is pixel r's record at that tap; each tap covers
+// blocks_per_tap whole panel blocks (taps * blocks_per_tap <= 16).
+void vnni_q8_tile_taps(int mr, const Q8PanelStorage& panel, int64_t taps, int64_t blocks_per_tap,
+                       const gemv::Q8Activations* rows, float* c, int64_t ldc, bool first, bool last,
+                       const float* bias, int64_t nb, float lo, float hi);
 #endif
 
 }  // namespace nibble::gemm::detail

@@ -356,7 +356,8 @@ void avx512_pack_panel(const PanelDecoder& decoder, const codec::PackedWeights& 
     const int width = kc - k < 16 ? static_cast<int>(kc - k) : 16;
     const __mmask16 mask = static_cast<__mmask16>((1u << width) - 1);
     transpose16(src, k, mask, panel + k * kNr, width);
-    transpose16(src + 16, k, mask, panel + k * kNr + 16, width);
+    // nb <= 16: the one-vector microkernels never read the second half.
+    if (nb > 16) transpose16(src + 16, k, mask, panel + k * kNr + 16, width);
   }
 }
 

@@ -126,6 +126,53 @@ void tile(const Q8Panel& p, int64_t blocks, int64_t b0, const gemv::Q8Activation
   }
 }
 
+// The Conv2d's multi-tap variant: `taps` taps whose rows differ
+// (x[tap * kRows + r]), the accumulators kept across them; a tap is `bpt`
+// whole weight blocks (panel blocks tap * bpt + jb). Per tap and block the
+// same terms as tile().
+template <int MR>
+void tile_taps(const Q8Panel& p, int64_t taps, int64_t bpt, const gemv::Q8Activations* x, float* c, int64_t ldc,
+               bool first, bool last, const float* bias, int64_t nb, float lo, float hi) {
+  const __mmask16 mask = static_cast<__mmask16>(nb >= 16 ? 0xFFFF : (1u << nb) - 1);
+  __m512 acc[MR];
+  for (int r = 0; r < MR; ++r) {
+    acc[r] = first ? (bias != nullptr ? _mm512_maskz_loadu_ps(mask, bias) : _mm512_setzero_ps())
+                   : _mm512_maskz_loadu_ps(mask, c + r * ldc);
+  }
+  for (int64_t t = 0; t < taps; ++t, x += kRows) {
+    for (int64_t jb = 0; jb < bpt; ++jb) {
+      const int64_t pb = t * bpt + jb;
+      __m512i dot[MR];
+      for (int r = 0; r < MR; ++r) dot[r] = _mm512_setzero_si512();
+      const uint8_t* wb = p.codes + pb * 8 * kOut * 4;
+      for (int q = 0; q < 8; ++q) {
+        const __m512i wv = _mm512_load_si512(wb + q * kOut * 4);
+        for (int r = 0; r < MR; ++r) {
+          int32_t a4;
+          std::memcpy(&a4, x[r].q + jb * 32 + q * 4, 4);
+          dot[r] = _mm512_dpbusd_epi32(dot[r], wv, _mm512_set1_epi32(a4));
+        }
+      }
+      const __m512 dw = _mm512_load_ps(p.scales + pb * kOut);
+      for (int r = 0; r < MR; ++r) {
+        const __m512i exact = _mm512_sub_epi32(dot[r], _mm512_set1_epi32(128 * x[r].sums[jb]));
+        const __m512 scale = _mm512_mul_ps(_mm512_set1_ps(x[r].d[jb]), dw);
+        acc[r] = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(exact), acc[r]);
+      }
+    }
+  }
+  for (int r = 0; r < MR; ++r) {
+    __m512 v = acc[r];
+    if (last) v = _mm512_min_ps(_mm512_set1_ps(hi), _mm512_max_ps(_mm512_set1_ps(lo), v));
+    _mm512_mask_storeu_ps(c + r * ldc, mask, v);
+  }
+}
+
+using TapsFn = void (*)(const Q8Panel&, int64_t, int64_t, const gemv::Q8Activations*, float*, int64_t, bool, bool,
+                        const float*, int64_t, float, float);
+constexpr TapsFn kTaps[kRows + 1] = {nullptr,       tile_taps<1>, tile_taps<2>, tile_taps<3>, tile_taps<4>,
+                                     tile_taps<5>, tile_taps<6>, tile_taps<7>, tile_taps<8>};
+
 using TileFn = void (*)(const Q8Panel&, int64_t, int64_t, const gemv::Q8Activations*, float*, int64_t, bool, bool,
                         const float*, int64_t, float, float);
 constexpr TileFn kTiles[kRows + 1] = {nullptr, tile<1>, tile<2>, tile<3>, tile<4>, tile<5>, tile<6>, tile<7>, tile<8>};
@@ -140,6 +187,13 @@ void vnni_q8_pack(const codec::PackedWeights& w, int64_t n0, int64_t nb, int64_t
 void vnni_q8_tile(int mr, const Q8PanelStorage& panel, int64_t blocks, const gemv::Q8Activations* rows, float* c,
                   int64_t ldc, bool first, bool last, const float* bias, int64_t nb, float lo, float hi) {
   kTiles[mr](*reinterpret_cast<const Q8Panel*>(panel.bytes), blocks, 0, rows, c, ldc, first, last, bias, nb, lo, hi);
+}
+
+void vnni_q8_tile_taps(int mr, const Q8PanelStorage& panel, int64_t taps, int64_t blocks_per_tap,
+                       const gemv::Q8Activations* rows, float* c, int64_t ldc, bool first, bool last,
+                       const float* bias, int64_t nb, float lo, float hi) {
+  kTaps[mr](*reinterpret_cast<const Q8Panel*>(panel.bytes), taps, blocks_per_tap, rows, c, ldc, first, last, bias,
+            nb, lo, hi);
 }
 
 bool vnni_q8_supported(const codec::PackedWeights& w) {

@@ -58,6 +58,11 @@ std::vector<Case> cases() {
       {"5x3_asymmetric_pad", geometry(1, 7, 6, 5, 9, 5, 3, 1, 1, 2, 1, 0, 1, 1)},
       {"1x1_long_reduction", geometry(1, 5, 5, 300, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1)},
       {"1x1_stride2", geometry(2, 6, 6, 24, 36, 1, 1, 2, 1, 0, 0, 0, 0, 1)},
+      // 64 channels: two passes of whole taps (5 + 4); 40 outputs: a 32
+      // block and an 8-output tail.
+      {"3x3_64ch_two_passes", geometry(1, 6, 7, 64, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1)},
+      // 70 channels per group: the per-tap implicit GEMM.
+      {"3x3_70ch_implicit_gemm", geometry(1, 5, 5, 70, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1)},
       {"many_tasks", geometry(1, 20, 20, 8, 70, 3, 3, 1, 1, 1, 1, 1, 1, 1)},
       {"depthwise_3x3", geometry(2, 10, 10, 40, 40, 3, 3, 1, 1, 1, 1, 1, 1, 40)},
       {"depthwise_stride2_70ch", geometry(1, 11, 11, 70, 70, 3, 3, 2, 1, 1, 1, 1, 1, 70)},
