@@ -221,9 +221,11 @@ TEST(GemvQ8, SimdKernelsCoverTheirFormats) {
   // 8-bit ints and 4-bit tables with one scale per 32 columns or fewer
   // (not 8-bit affine ints: codes up to 255 overflow vpmaddubsw's pairs);
   // AVX-512 VNNI (with VBMI) also for 2- and 3-bit codes and 8-bit affine
-  // ints. The rest run the reference.
+  // ints. The rest run the reference. (The Neon levels' coverage is
+  // GemvKernelChoice.Q8NeonKernelsCoverTheIntegerFormats'.)
   for (Isa isa : available_levels()) {
     const bool x86 = isa == Isa::kAvx2 || isa == Isa::kAvx512 || isa == Isa::kAvx512Vnni;
+    if (isa == Isa::kNeon || isa == Isa::kNeonDot) continue;
 #if defined(__x86_64__)
     const bool vbmi_level = isa == Isa::kAvx512Vnni && __builtin_cpu_supports("avx512vbmi");
 #else
