@@ -17,7 +17,7 @@
 
 #include "codec/scale_storage.h"
 #include "gemv/gemv_q8_kernels.h"
-#include "gemv/q8_rows_prefetch.h"
+#include "gemv/next_rows_prefetch.h"
 
 namespace nibble::gemv {
 namespace {
@@ -28,7 +28,7 @@ constexpr int64_t kChunk = 4096;  // columns per tile: ~13 KiB on the stack
 constexpr int64_t kBlocks = kChunk / kQ8Block;
 constexpr int kRows = 4;
 // Rows prefetched into L2 only when a block of rows reads more than this
-// (q8_rows_prefetch.h).
+// (next_rows_prefetch.h).
 constexpr int64_t kL1PrefetchBytes = 8192;
 
 int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }

@@ -17,7 +17,7 @@
 //   acc += float(t) * (s * dx) [+ m * xs]. A row's operations never depend
 //   on its neighbours, so results do not depend on the row range.
 // - The next block of rows is prefetched in address order while the
-//   current one is read (q8_rows_prefetch.h: the hardware prefetchers do
+//   current one is read (next_rows_prefetch.h: the hardware prefetchers do
 //   not follow kRows interleaved streams).
 #if defined(__GNUC__) && !defined(__clang__)
 // GCC 12.2's AVX-512 headers trip -Wuninitialized (GCC bug 105593).
@@ -35,7 +35,7 @@
 
 #include "codec/scale_storage.h"
 #include "gemv/gemv_q8_kernels.h"
-#include "gemv/q8_rows_prefetch.h"
+#include "gemv/next_rows_prefetch.h"
 
 #ifndef NIBBLE_Q8_VNNI
 #error "include from gemv_q8_avx512.cc or gemv_q8_avx512vnni.cc only"
@@ -53,7 +53,7 @@ constexpr int64_t kChunk = 4096;
 constexpr int64_t kUnits = kChunk / kQ8Unit;
 constexpr int kRows = 4;
 // Rows prefetched into L2 only when a block of rows reads more than this
-// (q8_rows_prefetch.h).
+// (next_rows_prefetch.h).
 constexpr int64_t kL1PrefetchBytes = 8192;
 
 int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
