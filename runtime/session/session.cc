@@ -41,8 +41,8 @@ struct Session::Impl {
 #endif
   BoundOp* ops = nullptr;
   xnnpack::XnnOp** xnn_ops = nullptr;  // null entry: fused or reference
-  // Per op: 1 if the fused backend runs it (encoded weights), 2 if with
-  // int8 activations; 0 otherwise.
+  // Per op: the fused kernel that runs it (fused::Kernel, chosen at
+  // creation), 0 if none.
   uint8_t* fused = nullptr;
   // The fused kernels' shared workspace (ops run one at a time).
   uint8_t* workspace = nullptr;
@@ -148,16 +148,19 @@ Status create_fused_ops(Session::Impl* s, Backend backend) {
 #if NIBBLE_WITH_PTHREADPOOL
   if (backend == Backend::kReference) return Status::ok();
   bool any = false;
-  for (uint32_t i = 0; i < s->num_ops && !any; ++i) any = fused::supports(s->ops[i]);
+  for (uint32_t i = 0; i < s->num_ops && !any; ++i) {
+    any = s->ops[i].num_inputs >= 2 && s->ops[i].inputs[1].packed != nullptr;
+  }
   if (!any) return Status::ok();
   s->isa = resolve_isa(s->isa_ceiling);
   const fused::Options options = fused_options(s);
   size_t workspace = 0;
   for (uint32_t i = 0; i < s->num_ops; ++i) {
-    if (!fused::supports(s->ops[i])) continue;
-    s->fused[i] = fused::uses_int8_activations(s->ops[i], options) ? 2 : 1;
+    const fused::Kernel kernel = fused::choose(s->ops[i], options);
+    if (kernel == fused::Kernel::kNone) continue;
+    s->fused[i] = static_cast<uint8_t>(kernel);
     ++s->num_fused_ops;
-    const size_t bytes = fused::workspace_bytes(s->ops[i], options);
+    const size_t bytes = fused::workspace_bytes(s->ops[i], kernel);
     workspace = bytes > workspace ? bytes : workspace;
   }
   if (workspace > 0) {
@@ -319,7 +322,8 @@ Status Session::run() {
 #endif
 #if NIBBLE_WITH_PTHREADPOOL
     if (impl_->fused[i] != 0) {
-      fused::run(impl_->ops[i], fused_options(impl_), impl_->workspace, impl_->pool);
+      fused::run(impl_->ops[i], impl_->isa, static_cast<fused::Kernel>(impl_->fused[i]), impl_->workspace,
+                 impl_->pool);
       continue;
     }
 #endif
@@ -335,7 +339,13 @@ const char* Session::op_backend(size_t op_index) const {
 }
 
 bool Session::op_int8_activations(size_t op_index) const {
-  return impl_ != nullptr && op_index < impl_->num_ops && impl_->fused[op_index] == 2;
+#if NIBBLE_WITH_PTHREADPOOL
+  return impl_ != nullptr && op_index < impl_->num_ops &&
+         fused::uses_int8_activations(static_cast<fused::Kernel>(impl_->fused[op_index]));
+#else
+  (void)op_index;
+  return false;
+#endif
 }
 
 size_t Session::num_xnnpack_ops() const { return impl_ == nullptr ? 0 : impl_->num_xnnpack_ops; }

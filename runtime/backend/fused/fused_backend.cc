@@ -5,25 +5,26 @@
 
 namespace nibble::fused {
 
-bool supports(const BoundOp& op) {
-  if (op.params.code != OpCode::kLinear && op.params.code != OpCode::kConv2d) return false;
-  return op.num_inputs >= 2 && op.inputs[1].packed != nullptr;
+Kernel choose(const BoundOp& op, const Options& options) {
+  if (op.num_inputs < 2 || op.inputs[1].packed == nullptr) return Kernel::kNone;
+  if (op.params.code == OpCode::kLinear) return choose_linear(op, options);
+  if (op.params.code == OpCode::kConv2d) return choose_conv2d(op, options);
+  return Kernel::kNone;
 }
 
-size_t workspace_bytes(const BoundOp& op, const Options& options) {
-  return op.params.code == OpCode::kLinear ? linear_workspace_bytes(op, options)
-                                           : conv2d_workspace_bytes(op, options);
+bool uses_int8_activations(Kernel kernel) {
+  return kernel == Kernel::kGemvQ8 || kernel == Kernel::kGemmQ8 || kernel == Kernel::kConv2dQ8;
 }
 
-bool uses_int8_activations(const BoundOp& op, const Options& options) {
-  return op.params.code == OpCode::kLinear ? linear_uses_int8(op, options) : conv2d_uses_int8(op, options);
+size_t workspace_bytes(const BoundOp& op, Kernel kernel) {
+  return op.params.code == OpCode::kLinear ? linear_workspace_bytes(op, kernel) : conv2d_workspace_bytes(op, kernel);
 }
 
-void run(const BoundOp& op, const Options& options, void* workspace, pthreadpool_t pool) {
+void run(const BoundOp& op, Isa isa, Kernel kernel, void* workspace, pthreadpool_t pool) {
   if (op.params.code == OpCode::kLinear) {
-    run_linear(op, options, workspace, pool);
+    run_linear(op, isa, kernel, workspace, pool);
   } else {
-    run_conv2d(op, options, workspace, pool);
+    run_conv2d(op, isa, kernel, workspace, pool);
   }
 }
 

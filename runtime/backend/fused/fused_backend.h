@@ -26,19 +26,29 @@ struct Options {
   bool int8_activations = false;  // quantize activations per block of 32 where a kernel exists
 };
 
-// LINEAR or CONV2D with encoded weights, shapes already checked.
-bool supports(const BoundOp& op);
+// Which kernel runs an op: chosen once, at session creation, from the
+// weight's format, the shapes and the options (run() asks nothing again).
+enum class Kernel : uint8_t {
+  kNone = 0,   // not a fused op (shapes checked, weights not encoded, ...)
+  kGemv,       // LINEAR: one GEMV per row of x
+  kGemvQ8,     //   the same, int8 activations
+  kGemm,       // LINEAR with M >= 2 and a SIMD GEMM kernel
+  kGemmQ8,     //   the same, int8 activations
+  kConv2d,     // CONV2D
+  kConv2dQ8,   //   int8 activations
+};
+
+// kNone unless the op is LINEAR or CONV2D with encoded weights.
+Kernel choose(const BoundOp& op, const Options& options);
+
+bool uses_int8_activations(Kernel kernel);
 
 // Bytes of workspace run() needs for this op (64-byte aligned); ops run
 // one after another, so a session allocates the largest once.
-size_t workspace_bytes(const BoundOp& op, const Options& options);
+size_t workspace_bytes(const BoundOp& op, Kernel kernel);
 
-// Runs the op. workspace: workspace_bytes(op, options) bytes, 64-byte
-// aligned. pool: null for the calling thread only.
-void run(const BoundOp& op, const Options& options, void* workspace, pthreadpool_t pool);
-
-// Whether the op takes the int8-activation path under these options (a
-// SIMD kernel exists for its weight format at this level).
-bool uses_int8_activations(const BoundOp& op, const Options& options);
+// Runs the op with the kernel choose() gave. workspace: workspace_bytes()
+// bytes, 64-byte aligned. pool: null for the calling thread only.
+void run(const BoundOp& op, Isa isa, Kernel kernel, void* workspace, pthreadpool_t pool);
 
 }  // namespace nibble::fused

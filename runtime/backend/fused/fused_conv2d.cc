@@ -83,20 +83,21 @@ void prepare_task(void* context, size_t task) {
 
 }  // namespace
 
-bool conv2d_uses_int8(const BoundOp& op, const Options& options) {
-  return options.int8_activations && conv::has_q8_kernel(options.isa, geometry_of(op), *op.inputs[1].packed);
+Kernel choose_conv2d(const BoundOp& op, const Options& options) {
+  const bool int8 = options.int8_activations && conv::has_q8_kernel(options.isa, geometry_of(op), *op.inputs[1].packed);
+  return int8 ? Kernel::kConv2dQ8 : Kernel::kConv2d;
 }
 
-size_t conv2d_workspace_bytes(const BoundOp& op, const Options& options) {
+size_t conv2d_workspace_bytes(const BoundOp& op, Kernel kernel) {
   const conv::Geometry g = geometry_of(op);
-  return conv2d_uses_int8(op, options) ? conv::q8_workspace_bytes(g) : conv::workspace_bytes(g);
+  return kernel == Kernel::kConv2dQ8 ? conv::q8_workspace_bytes(g) : conv::workspace_bytes(g);
 }
 
-void run_conv2d(const BoundOp& op, const Options& options, void* workspace, pthreadpool_t pool) {
+void run_conv2d(const BoundOp& op, Isa isa, Kernel kernel, void* workspace, pthreadpool_t pool) {
   ConvTasks t;
   t.op = &op;
-  t.isa = options.isa;
-  t.int8 = conv2d_uses_int8(op, options);
+  t.isa = isa;
+  t.int8 = kernel == Kernel::kConv2dQ8;
   t.g = geometry_of(op);
   t.e = epilogue_of(op);
   t.workspace = workspace;

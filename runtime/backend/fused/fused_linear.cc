@@ -8,6 +8,7 @@
 //             bandwidth-bound: the case these kernels are built for, and
 //             the SIMD level that exists on every ISA);
 //   GEMV q8   the same with int8 activations.
+// (choose_linear, once per session: run_linear only follows it.)
 //
 // Work is split into tasks of output-row ranges (and, for GEMV, rows of x);
 // every kernel computes an output the same way whatever range it is in,
@@ -30,25 +31,12 @@ namespace {
 // task streams a good stretch of weights (prefetchers need a run-up).
 constexpr int64_t kRowsPerTask = 64;
 
-enum class Path { kGemv, kGemvQ8, kGemm, kGemmQ8 };
-
 struct LinearShape {
   int64_t m, n, k;
 };
 
 LinearShape shape_of(const BoundOp& op) {
   return {op.inputs[0].dims[0], op.inputs[1].dims[0], op.inputs[1].dims[1]};
-}
-
-Path path_of(const BoundOp& op, const Options& options) {
-  const codec::PackedWeights& w = *op.inputs[1].packed;
-  const bool batched = shape_of(op).m >= 2;
-  if (options.int8_activations) {
-    if (batched && gemm::has_gemm_q8_kernel(options.isa, w)) return Path::kGemmQ8;
-    if (gemv::has_q8_kernel(options.isa, w)) return Path::kGemvQ8;
-  }
-  if (batched && gemm::has_gemm_kernel(options.isa, w)) return Path::kGemm;
-  return Path::kGemv;
 }
 
 size_t align64(size_t n) { return (n + 63) / 64 * 64; }
@@ -65,7 +53,7 @@ Q8Workspace q8_workspace(const LinearShape& s) {
 struct LinearTasks {
   const BoundOp* op;
   Isa isa;
-  Path path;
+  Kernel kernel;
   LinearShape shape;
   int64_t tasks_per_row;  // GEMV: output-row tasks per row of x
   int64_t n_per_task;     // GEMM: outputs per task
@@ -90,7 +78,7 @@ void gemv_task(void* context, size_t task) {
   const int64_t r1 = r0 + kRowsPerTask < t.shape.n ? r0 + kRowsPerTask : t.shape.n;
   const codec::PackedWeights& w = *op.inputs[1].packed;
   float* y = op.outputs[0].data + i * t.shape.n;
-  if (t.path == Path::kGemvQ8) {
+  if (t.kernel == Kernel::kGemvQ8) {
     gemv::gemv_q8_on(t.isa, w, t.q8[i], t.epilogue.bias, y, r0, r1);
   } else {
     gemv::gemv_on(t.isa, w, op.inputs[0].data + i * t.shape.k, t.epilogue.bias, y, r0, r1);
@@ -106,7 +94,7 @@ void gemm_task(void* context, size_t task) {
   const int64_t n1 = n0 + t.n_per_task < t.shape.n ? n0 + t.n_per_task : t.shape.n;
   const codec::PackedWeights& w = *op.inputs[1].packed;
   float* y = op.outputs[0].data;
-  if (t.path == Path::kGemmQ8) {
+  if (t.kernel == Kernel::kGemmQ8) {
     gemm::gemm_q8_on(t.isa, w, t.workspace, t.shape.m, t.epilogue, y, t.shape.n, n0, n1);
   } else {
     gemm::gemm_on(t.isa, w, op.inputs[0].data, t.shape.k, t.shape.m, t.epilogue, y, t.shape.n, n0, n1);
@@ -142,28 +130,34 @@ void quantize_gemm_row(void* context, size_t i) {
 
 }  // namespace
 
-bool linear_uses_int8(const BoundOp& op, const Options& options) {
-  const Path p = path_of(op, options);
-  return p == Path::kGemvQ8 || p == Path::kGemmQ8;
+Kernel choose_linear(const BoundOp& op, const Options& options) {
+  const codec::PackedWeights& w = *op.inputs[1].packed;
+  const bool batched = shape_of(op).m >= 2;
+  if (options.int8_activations) {
+    if (batched && gemm::has_gemm_q8_kernel(options.isa, w)) return Kernel::kGemmQ8;
+    if (gemv::has_q8_kernel(options.isa, w)) return Kernel::kGemvQ8;
+  }
+  if (batched && gemm::has_gemm_kernel(options.isa, w)) return Kernel::kGemm;
+  return Kernel::kGemv;
 }
 
-size_t linear_workspace_bytes(const BoundOp& op, const Options& options) {
+size_t linear_workspace_bytes(const BoundOp& op, Kernel kernel) {
   const LinearShape s = shape_of(op);
-  switch (path_of(op, options)) {
-    case Path::kGemvQ8: {
+  switch (kernel) {
+    case Kernel::kGemvQ8: {
       const Q8Workspace l = q8_workspace(s);
       return l.views_bytes + static_cast<size_t>(s.m) * l.row_bytes;
     }
-    case Path::kGemmQ8: return gemm::gemm_q8_workspace_bytes(s.m, s.k);
+    case Kernel::kGemmQ8: return gemm::gemm_q8_workspace_bytes(s.m, s.k);
     default: return 0;
   }
 }
 
-void run_linear(const BoundOp& op, const Options& options, void* workspace, pthreadpool_t pool) {
+void run_linear(const BoundOp& op, Isa isa, Kernel kernel, void* workspace, pthreadpool_t pool) {
   LinearTasks t;
   t.op = &op;
-  t.isa = options.isa;
-  t.path = path_of(op, options);
+  t.isa = isa;
+  t.kernel = kernel;
   t.shape = shape_of(op);
   t.tasks_per_row = (t.shape.n + kRowsPerTask - 1) / kRowsPerTask;
   t.epilogue.bias = op.num_inputs == 3 ? op.inputs[2].data : nullptr;
@@ -171,25 +165,25 @@ void run_linear(const BoundOp& op, const Options& options, void* workspace, pthr
   t.epilogue.max = op.params.linear.activation.max;
   t.workspace = workspace;
   t.q8 = nullptr;
-  switch (t.path) {
-    case Path::kGemvQ8: {
+  switch (kernel) {
+    case Kernel::kGemvQ8: {
       const Q8Workspace l = q8_workspace(t.shape);
       uint8_t* base = static_cast<uint8_t*>(workspace);
       QuantizeRows q{op.inputs[0].data, t.shape.k, reinterpret_cast<gemv::Q8Activations*>(base),
-                     base + l.views_bytes, l.row_bytes, options.isa};
+                     base + l.views_bytes, l.row_bytes, isa};
       pthreadpool_parallelize_1d(pool, quantize_row, &q, static_cast<size_t>(t.shape.m), 0);
       t.q8 = q.views;
     }
       [[fallthrough]];
-    case Path::kGemv:
+    case Kernel::kGemv:
       pthreadpool_parallelize_1d(pool, gemv_task, &t, static_cast<size_t>(t.shape.m * t.tasks_per_row), 0);
       return;
-    case Path::kGemmQ8: {
-      QuantizeGemmRows q{op.inputs[0].data, t.shape, workspace, options.isa};
+    case Kernel::kGemmQ8: {
+      QuantizeGemmRows q{op.inputs[0].data, t.shape, workspace, isa};
       pthreadpool_parallelize_1d(pool, quantize_gemm_row, &q, static_cast<size_t>(t.shape.m), 0);
     }
       [[fallthrough]];
-    case Path::kGemm: {
+    case Kernel::kGemm: {
       // Tasks of whole panels; at least two per thread-sized share when N
       // allows, so two threads balance.
       const int64_t step = gemm::gemm_n_step();
@@ -200,6 +194,7 @@ void run_linear(const BoundOp& op, const Options& options, void* workspace, pthr
       pthreadpool_parallelize_1d(pool, gemm_task, &t, tasks, 0);
       return;
     }
+    default: return;  // not a LINEAR kernel
   }
 }
 

@@ -5,8 +5,8 @@
 
 namespace nibble::fused {
 
-size_t linear_workspace_bytes(const BoundOp& op, const Options& options);
-bool linear_uses_int8(const BoundOp& op, const Options& options);
-void run_linear(const BoundOp& op, const Options& options, void* workspace, pthreadpool_t pool);
+Kernel choose_linear(const BoundOp& op, const Options& options);
+size_t linear_workspace_bytes(const BoundOp& op, Kernel kernel);
+void run_linear(const BoundOp& op, Isa isa, Kernel kernel, void* workspace, pthreadpool_t pool);
 
 }  // namespace nibble::fused
