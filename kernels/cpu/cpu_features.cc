@@ -30,6 +30,7 @@ CpuFeatures detect() {
   f.avx512bw = cpuinfo_has_x86_avx512bw();
   f.avx512vl = cpuinfo_has_x86_avx512vl();
   f.avx512vnni = cpuinfo_has_x86_avx512vnni();
+  f.avx512vbmi = cpuinfo_has_x86_avx512vbmi();
 #endif
 #if CPUINFO_ARCH_ARM || CPUINFO_ARCH_ARM64
   f.neon = cpuinfo_has_arm_neon();
@@ -46,7 +47,7 @@ CpuFeatures detect() {
     const char* name;
   } flags[] = {{f.avx2, " avx2"},         {f.fma3, " fma3"},         {f.f16c, " f16c"},
                {f.avx512f, " avx512f"},   {f.avx512bw, " avx512bw"}, {f.avx512vl, " avx512vl"},
-               {f.avx512vnni, " avx512vnni"},
+               {f.avx512vnni, " avx512vnni"}, {f.avx512vbmi, " avx512vbmi"},
                {f.neon, " neon"},           {f.neon_dotprod, " dotprod"},
                {f.neon_fp16_arith, " fp16"}};
   for (const auto& flag : flags) {

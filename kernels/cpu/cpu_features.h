@@ -15,6 +15,7 @@ struct CpuFeatures {
   bool avx512bw;
   bool avx512vl;
   bool avx512vnni;
+  bool avx512vbmi;  // vpermb, vpmultishiftqb (the int8 GEMV's VNNI kernels use them)
   // Arm
   bool neon;
   bool neon_dotprod;

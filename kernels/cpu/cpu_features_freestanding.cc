@@ -10,7 +10,7 @@ const CpuFeatures& cpu_features() {
   static constexpr CpuFeatures kFeatures = {
       /*initialized=*/true,
       /*avx2=*/false, /*fma3=*/false, /*f16c=*/false, /*avx512f=*/false, /*avx512bw=*/false, /*avx512vl=*/false,
-      /*avx512vnni=*/false,
+      /*avx512vnni=*/false, /*avx512vbmi=*/false,
       /*neon=*/false, /*neon_dotprod=*/false, /*neon_fp16_arith=*/false,
       /*num_cores=*/1,
       /*description=*/"freestanding build: scalar kernels"};

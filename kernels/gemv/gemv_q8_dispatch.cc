@@ -1,6 +1,7 @@
 // Which int8-activation kernel runs: the highest level <= the one asked
 // for whose file has a kernel for the weight's plan (gemv_q8_kernels.h on
 // x86-64, gemv_q8_neon.h on AArch64), else the scalar reference.
+#include "cpu/cpu_features.h"
 #include "gemv/gemv_q8.h"
 #include "gemv/gemv_q8_kernels.h"
 #include "gemv/gemv_q8_plan.h"
@@ -15,9 +16,7 @@ namespace {
 #if NIBBLE_GEMV_X86_KERNELS
 // The VNNI file also uses VBMI (vpermb, vpmultishiftqb), which every VNNI
 // CPU but Cascade Lake / Cooper Lake has; those run the AVX-512 kernels.
-// (libgcc's CPU model, filled before main: a load and a bit test per
-// call, and no writable global of ours.)
-bool has_vbmi() { return __builtin_cpu_supports("avx512vbmi"); }
+bool has_vbmi() { return cpu_features().avx512vbmi; }
 #endif
 
 Q8Kernel kernel_for(Isa isa, const Q8Plan& plan) {
