@@ -28,6 +28,10 @@ constexpr Arity kArity[kNumOpCodes] = {
     {1, kMaxOpInputs, fb::OpOptions::ConcatOptions},  // CONCAT
     {1, 1, fb::OpOptions::SoftmaxOptions},    // SOFTMAX
     {1, 1, fb::OpOptions::TransposeOptions},  // TRANSPOSE
+    {2, 2, fb::OpOptions::EmbeddingOptions},  // EMBEDDING {ids, table}
+    {2, 3, fb::OpOptions::LayerNormOptions},  // LAYER_NORM {x, gamma, beta?}
+    {1, 1, fb::OpOptions::GeluOptions},       // GELU
+    {1, 1, fb::OpOptions::AttentionOptions},  // ATTENTION {qkv}
 };
 
 Status activation(const char* name, float min, float max, Activation* out) {
@@ -126,6 +130,35 @@ Status parse_options(const fb::Operator* op, const Model::Impl* impl, OpDesc* d)
       return Status::ok();
     case OpCode::kTranspose:
       return copy_per_dim(name, "perm", op->options_as_TransposeOptions()->perm(), in_rank, 1, p.transpose.perm);
+    case OpCode::kEmbedding:
+      p.embedding.positional = op->options_as_EmbeddingOptions()->positional();
+      return Status::ok();
+    case OpCode::kLayerNorm: {
+      const float eps = op->options_as_LayerNormOptions()->epsilon();
+      if (!(eps > 0.0f) || !std::isfinite(eps)) {
+        return NIBBLE_ERROR(kMalformed, "op '%s': layer norm epsilon %g is not finite and > 0", name, eps);
+      }
+      p.layer_norm.epsilon = eps;
+      return Status::ok();
+    }
+    case OpCode::kGelu: {
+      const auto a = op->options_as_GeluOptions()->approximation();
+      if (a < fb::GeluApproximation::MIN || a > fb::GeluApproximation::MAX) {
+        return NIBBLE_ERROR(kMalformed, "op '%s': unknown GELU approximation %d", name, static_cast<int>(a));
+      }
+      p.gelu.approximation = static_cast<GeluApproximation>(a);
+      return Status::ok();
+    }
+    case OpCode::kAttention: {
+      const auto* o = op->options_as_AttentionOptions();
+      if (o->num_heads() <= 0 || o->max_positions() <= 0) {
+        return NIBBLE_ERROR(kMalformed, "op '%s': attention num_heads %d and max_positions %d must be > 0", name,
+                            o->num_heads(), o->max_positions());
+      }
+      p.attention.num_heads = o->num_heads();
+      p.attention.max_positions = o->max_positions();
+      return Status::ok();
+    }
   }
   return NIBBLE_ERROR(kInternal, "op '%s': unhandled op code", name);
 }
@@ -175,11 +208,14 @@ Status parse_operators(Model::Impl* impl) {
                                          impl->num_tensors, d.inputs, &d.num_inputs));
     NIBBLE_RETURN_IF_ERROR(parse_indices(d.name, "outputs", op->outputs(), 1, kMaxOpOutputs, impl->num_tensors,
                                          d.outputs, &d.num_outputs));
-    if (d.params.code == OpCode::kConv2d || d.params.code == OpCode::kLinear) {
+    // Weights, bias, embedding tables and norm parameters (inputs 1..) are
+    // constants: only they may be encoded, and the kernels read them in place.
+    if (d.params.code == OpCode::kConv2d || d.params.code == OpCode::kLinear ||
+        d.params.code == OpCode::kEmbedding || d.params.code == OpCode::kLayerNorm) {
       for (int32_t k = 1; k < d.num_inputs; ++k) {
         if (impl->tensors[d.inputs[k]].constant_data == nullptr) {
-          return NIBBLE_ERROR(kMalformed, "op '%s' (%s): weights and bias must be constants", d.name,
-                              op_code_name(d.params.code));
+          return NIBBLE_ERROR(kMalformed, "op '%s' (%s): input %d (weights, table or parameters) must be a constant",
+                              d.name, op_code_name(d.params.code), k);
         }
       }
     }

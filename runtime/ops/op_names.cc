@@ -17,6 +17,10 @@ const char* op_code_name(OpCode code) {
     case OpCode::kConcat: return "Concat";
     case OpCode::kSoftmax: return "Softmax";
     case OpCode::kTranspose: return "Transpose";
+    case OpCode::kEmbedding: return "Embedding";
+    case OpCode::kLayerNorm: return "LayerNorm";
+    case OpCode::kGelu: return "Gelu";
+    case OpCode::kAttention: return "Attention";
   }
   return "unknown";
 }

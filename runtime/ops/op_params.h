@@ -21,12 +21,16 @@ constexpr int kMaxOpInputs = 16;  // Concat may have many inputs
 constexpr int kMaxOpOutputs = 1;
 
 struct TensorView {
-  // Float elements; for an encoded constant (packed != null), the start of
-  // its segment, which only the codec decoders read.
+  // Float elements (int32 for EMBEDDING's ids); for an encoded constant
+  // (packed != null), the start of its segment, which only the codec
+  // decoders read.
   float* data = nullptr;
   const codec::PackedWeights* packed = nullptr;
   int32_t rank = 0;
   int64_t dims[kMaxRank] = {0};
+  // dims[0] is the sequence axis: the session sets it to the current
+  // run's row count (at most the planned maximum) before ops run.
+  bool sequence = false;
 
   int64_t numel() const {
     int64_t n = 1;
@@ -50,8 +54,12 @@ enum class OpCode : uint16_t {
   kConcat = 10,
   kSoftmax = 11,
   kTranspose = 12,
+  kEmbedding = 13,
+  kLayerNorm = 14,
+  kGelu = 15,
+  kAttention = 16,
 };
-constexpr int kNumOpCodes = 13;
+constexpr int kNumOpCodes = 17;
 
 const char* op_code_name(OpCode code);
 
@@ -125,6 +133,25 @@ struct TransposeParams {
   int32_t perm[kMaxRank];
 };
 
+struct EmbeddingParams {
+  bool positional;  // rows position .. position + S - 1 instead of ids
+};
+
+struct LayerNormParams {
+  float epsilon;  // > 0, finite
+};
+
+enum class GeluApproximation : uint8_t { kTanh = 0, kErf = 1 };
+
+struct GeluParams {
+  GeluApproximation approximation;
+};
+
+struct AttentionParams {
+  int32_t num_heads;      // > 0, divides E
+  int32_t max_positions;  // > 0: the key/value cache's capacity
+};
+
 struct OpParams {
   OpCode code;
   union {
@@ -139,7 +166,21 @@ struct OpParams {
     ConcatParams concat;
     SoftmaxParams softmax;
     TransposeParams transpose;
+    EmbeddingParams embedding;
+    LayerNormParams layer_norm;
+    GeluParams gelu;
+    AttentionParams attention;
   };
+};
+
+// The session's sequence state, which stateful ops (ATTENTION, positional
+// EMBEDDING) read during run(): `position` tokens are already held in the
+// key/value caches; this run's rows are positions position ..
+// position + rows - 1. The session checks position + rows against every
+// op's limit before running and advances position afterwards.
+struct SequenceState {
+  int64_t position = 0;
+  int64_t rows = 0;
 };
 
 // One op, bound: what every implementation receives. Input/output views
@@ -154,6 +195,12 @@ struct BoundOp {
   int32_t num_outputs;
   TensorView inputs[kMaxOpInputs];
   TensorView outputs[kMaxOpOutputs];
+  // The session's sequence state (never null once bound).
+  const SequenceState* sequence = nullptr;
+  // Op state owned by the session, state_bytes(op) bytes (zeroed at
+  // creation and by Session::reset): ATTENTION's key/value cache and
+  // score scratch. Null for stateless ops.
+  float* state = nullptr;
 };
 
 }  // namespace nibble

@@ -191,7 +191,7 @@ TEST(ModelLoader, RejectsWrongArity) {
 TEST(ModelLoader, RejectsNonConstantWeights) {
   Knobs k;
   k.linear_inputs = {0, 0, 2};
-  expect_error(load_status(build_model(k)), StatusCode::kMalformed, "weights and bias must be constants");
+  expect_error(load_status(build_model(k)), StatusCode::kMalformed, "must be a constant");
 }
 
 TEST(ModelLoader, RejectsUseBeforeDefinition) {

@@ -104,6 +104,10 @@ bool supports(const BoundOp& op) {
     case OpCode::kSlice:
     case OpCode::kConcat:
     case OpCode::kTranspose:
+    case OpCode::kEmbedding:
+    case OpCode::kLayerNorm:
+    case OpCode::kGelu:
+    case OpCode::kAttention:
       return false;
   }
   return false;

@@ -12,7 +12,18 @@ namespace nibble::ref {
 // once at session creation; the message names op.name.
 Status check_op(const BoundOp& op);
 
-// Runs the op. Precondition: check_op(op) returned ok.
+// Runs the op. Precondition: check_op(op) returned ok; for sequence
+// models, op.sequence->position + rows <= position_limit(op).
 void run_op(const BoundOp& op);
+
+// Bytes of state the session allocates for the op (zeroed; see
+// BoundOp::state): the key/value cache of ATTENTION, 0 for stateless ops.
+// Precondition: check_op(op) returned ok.
+uint64_t state_bytes(const BoundOp& op);
+
+// The most positions (tokens held + this run's rows) the op can serve:
+// ATTENTION's max_positions, a positional EMBEDDING's table rows, INT64_MAX
+// for every other op.
+int64_t position_limit(const BoundOp& op);
 
 }  // namespace nibble::ref
