@@ -57,6 +57,8 @@ void fill_info(const nibble::TensorInfo& in, nibble_tensor_info* out) {
   out->rank = in.rank;
   for (int i = 0; i < 6; ++i) out->dims[i] = i < in.rank ? in.dims[i] : 0;
   out->numel = in.numel;
+  out->element_type = in.type == nibble::ElementType::kI32 ? NIBBLE_I32 : NIBBLE_F32;
+  out->sequence = in.sequence ? 1 : 0;
 }
 
 }  // namespace
@@ -175,6 +177,41 @@ const float* nibble_session_output(const nibble_session* session, size_t index) 
 nibble_status nibble_session_run(nibble_session* session, nibble_error* error) {
   if (session == nullptr) return invalid("session is null", error);
   return report(session->session.run(), error);
+}
+
+int64_t nibble_model_max_sequence_length(const nibble_model* model) {
+  return model ? model->model.max_sequence_length() : 0;
+}
+
+nibble_status nibble_session_set_input(nibble_session* session, size_t index, const float* data, size_t count,
+                                       nibble_error* error) {
+  if (session == nullptr) return invalid("session is null", error);
+  return report(session->session.set_input(index, data, count), error);
+}
+
+nibble_status nibble_session_set_input_ids(nibble_session* session, size_t index, const int32_t* ids, size_t count,
+                                           nibble_error* error) {
+  if (session == nullptr) return invalid("session is null", error);
+  return report(session->session.set_input_ids(index, ids, count), error);
+}
+
+nibble_status nibble_session_set_sequence_length(nibble_session* session, int64_t rows, nibble_error* error) {
+  if (session == nullptr) return invalid("session is null", error);
+  return report(session->session.set_sequence_length(rows), error);
+}
+
+int64_t nibble_session_sequence_length(const nibble_session* session) {
+  return session ? session->session.sequence_length() : 0;
+}
+
+int64_t nibble_session_position(const nibble_session* session) { return session ? session->session.position() : 0; }
+
+int64_t nibble_session_max_positions(const nibble_session* session) {
+  return session ? session->session.max_positions() : 0;
+}
+
+void nibble_session_reset(nibble_session* session) {
+  if (session != nullptr) session->session.reset();
 }
 
 }  // extern "C"

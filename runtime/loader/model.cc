@@ -65,6 +65,8 @@ TensorInfo info_of(const Model::Impl* impl, int32_t tensor) {
   info.rank = d.rank;
   for (int32_t i = 0; i < d.rank; ++i) info.dims[i] = d.dims[i];
   info.numel = d.numel;
+  info.type = d.is_int32 ? ElementType::kI32 : ElementType::kF32;
+  info.sequence = d.sequence;
   return info;
 }
 
@@ -76,18 +78,19 @@ size_t Model::num_operators() const { return impl_->num_ops; }
 size_t Model::num_tensors() const { return impl_->num_tensors; }
 
 TensorInfo Model::input(size_t index) const {
-  if (index >= impl_->num_inputs) return TensorInfo{"", 0, {0}, 0};
+  if (index >= impl_->num_inputs) return TensorInfo{"", 0, {0}, 0, ElementType::kF32, false};
   return info_of(impl_, impl_->inputs[index]);
 }
 
 TensorInfo Model::output(size_t index) const {
-  if (index >= impl_->num_outputs) return TensorInfo{"", 0, {0}, 0};
+  if (index >= impl_->num_outputs) return TensorInfo{"", 0, {0}, 0, ElementType::kF32, false};
   return info_of(impl_, impl_->outputs[index]);
 }
 
 uint64_t Model::file_bytes() const { return impl_->size; }
 uint64_t Model::weight_bytes() const { return impl_->weight_bytes; }
 uint64_t Model::arena_bytes() const { return impl_->arena_bytes; }
+int64_t Model::max_sequence_length() const { return impl_->max_sequence; }
 
 const char* Model::metadata(const char* key) const {
   const fb::Metadata* m = impl_->root->metadata();

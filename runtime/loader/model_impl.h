@@ -28,6 +28,8 @@ struct TensorDesc {
   const float* constant_data;
   const codec::PackedWeights* packed;  // encoded constants only
   uint64_t arena_offset;       // activations only
+  bool is_int32;               // I32 elements (token ids); else F32
+  bool sequence;               // dims[0] is the sequence axis (activations)
 };
 
 struct OpDesc {
@@ -59,6 +61,9 @@ struct Model::Impl {
   uint32_t num_outputs = 0;
   int32_t* outputs = nullptr;
   uint64_t arena_bytes = 0;
+  // The planned maximum of every sequence tensor's dims[0]; 0 if the model
+  // has no sequence axis.
+  int64_t max_sequence = 0;
 
   // Called on destruction to give the image back (munmap, free); may be null.
   void (*release)(void* context, const void* data, uint64_t size) = nullptr;
@@ -70,6 +75,12 @@ struct Model::Impl {
 struct ModelAccess {
   static Model make(Model::Impl* impl) { return Model(impl); }
 };
+
+// Element types and the sequence axis across ops (graph_rules.cc): I32
+// tensors are graph inputs read only as EMBEDDING ids; an op touching a
+// sequence tensor is one that works row by row, and its output is a
+// sequence tensor exactly when its first input is. Sets max_sequence.
+Status verify_graph_rules(Model::Impl* impl);
 
 // Runs every check on the image and fills impl's derived tables. On
 // failure impl may be partly filled; the caller frees it with

@@ -134,10 +134,18 @@ Status verify_tensors(Model::Impl* impl) {
       return NIBBLE_ERROR(kOverflow, "tensor %u '%s': a dimension is negative or the element count overflows", i,
                           d.name);
     }
-    d.bytes = d.numel * sizeof(float);
-    if (t->type() != fb::ElementType::F32) {
-      return NIBBLE_ERROR(kUnsupported, "tensor %u '%s': element type %d is not supported by this runtime", i,
-                          d.name, static_cast<int>(t->type()));
+    d.bytes = d.numel * sizeof(float);  // F32 and I32 alike
+    d.is_int32 = t->type() == fb::ElementType::I32;
+    d.sequence = t->sequence();
+    if (t->type() != fb::ElementType::F32 && !(d.is_int32 && t->segment() < 0)) {
+      return NIBBLE_ERROR(kUnsupported,
+                          "tensor %u '%s': element type %d is not supported by this runtime (F32, or I32 for "
+                          "token-id inputs)",
+                          i, d.name, static_cast<int>(t->type()));
+    }
+    if (d.sequence && (t->segment() >= 0 || d.rank < 1)) {
+      return NIBBLE_ERROR(kMalformed, "tensor %u '%s': only activations of rank >= 1 have a sequence axis", i,
+                          d.name);
     }
     const int32_t segment = t->segment();
     if (segment < -1 || segment >= static_cast<int64_t>(num_segments)) {
@@ -306,6 +314,7 @@ Status verify_model(const uint8_t* base, uint64_t size, Model::Impl* impl) {
   NIBBLE_RETURN_IF_ERROR(parse_operators(impl));
   NIBBLE_RETURN_IF_ERROR(verify_graph_io(impl->root->inputs(), "input", impl, &impl->num_inputs, &impl->inputs));
   NIBBLE_RETURN_IF_ERROR(verify_graph_io(impl->root->outputs(), "output", impl, &impl->num_outputs, &impl->outputs));
+  NIBBLE_RETURN_IF_ERROR(verify_graph_rules(impl));
   TensorLifetime* lifetimes = allocate_array<TensorLifetime>(impl->allocator, impl->num_tensors);
   if (lifetimes == nullptr) return NIBBLE_ERROR(kOutOfMemory, "no memory for tensor lifetimes");
   Status status = verify_dataflow(impl, lifetimes);

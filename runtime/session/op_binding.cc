@@ -14,11 +14,14 @@ TensorView tensor_view(const Model::Impl& model, int32_t index, uint8_t* arena) 
   v.data = d.constant_data != nullptr ? const_cast<float*>(d.constant_data)
                                       : reinterpret_cast<float*>(arena + d.arena_offset);
   v.packed = d.packed;
+  v.sequence = d.sequence;
   return v;
 }
 
-Status bind_op(const Model::Impl& model, const OpDesc& op, uint8_t* arena, BoundOp* out) {
+Status bind_op(const Model::Impl& model, const OpDesc& op, uint8_t* arena, const SequenceState* sequence,
+               BoundOp* out) {
   out->name = op.name;
+  out->sequence = sequence;
   out->params = op.params;
   out->num_inputs = op.num_inputs;
   out->num_outputs = op.num_outputs;

@@ -7,7 +7,9 @@
 
 namespace nibble {
 
-Status bind_op(const Model::Impl& model, const OpDesc& op, uint8_t* arena, BoundOp* out);
+// `sequence` is the session's state, which the bound op keeps a pointer to.
+Status bind_op(const Model::Impl& model, const OpDesc& op, uint8_t* arena, const SequenceState* sequence,
+               BoundOp* out);
 
 // The view of tensor `index`: into the image for constants, else the arena.
 TensorView tensor_view(const Model::Impl& model, int32_t index, uint8_t* arena);

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "core/allocation.h"
+#include "core/checked_math.h"
 #include "cpu/cpu_features.h"
 #include "cpu/isa.h"
 #include "loader/file_layout.h"
@@ -42,8 +43,17 @@ struct Session::Impl {
   BoundOp* ops = nullptr;
   xnnpack::XnnOp** xnn_ops = nullptr;  // null entry: fused or reference
   // Per op: the fused kernel that runs it (fused::Kernel, chosen at
-  // creation), 0 if none.
+  // creation), 0 if none. Ops on sequence tensors get two choices: for
+  // one row (decoding: GEMV) and for more (prefill: GEMM); fused[i] is
+  // the one for the current sequence length.
   uint8_t* fused = nullptr;
+  uint8_t* fused_one_row = nullptr;
+  uint8_t* fused_many_rows = nullptr;
+  // Op state (ATTENTION's key/value caches), one block for all ops.
+  uint8_t* state = nullptr;
+  SequenceState sequence;
+  int64_t max_positions = INT64_MAX;
+  bool stateful = false;
   // The fused kernels' shared workspace (ops run one at a time).
   uint8_t* workspace = nullptr;
   Isa isa = Isa::kScalar;  // the fused kernels' level (kScalar if none)
@@ -70,6 +80,9 @@ void destroy_impl(Session::Impl* s) {
 #endif
   // Reverse order of allocation (see build()), for stack-like allocators.
   free_array(s->allocator, s->workspace);
+  free_array(s->allocator, s->state);
+  free_array(s->allocator, s->fused_many_rows);
+  free_array(s->allocator, s->fused_one_row);
   free_array(s->allocator, s->fused);
   free_array(s->allocator, s->xnn_ops);
   free_array(s->allocator, s->ops);
@@ -97,6 +110,29 @@ bool constant_inputs_have_tail(const Model::Impl& model, const BoundOp& op) {
   return true;
 }
 #endif
+
+bool has_sequence_tensor(const BoundOp& op) {
+  for (int32_t k = 0; k < op.num_inputs; ++k) {
+    if (op.inputs[k].sequence) return true;
+  }
+  return op.outputs[0].sequence;
+}
+
+// Sets dims[0] of the op's sequence views; false if it has none.
+bool set_rows(BoundOp* op, int64_t rows) {
+  bool any = false;
+  for (int32_t k = 0; k < op->num_inputs; ++k) {
+    if (!op->inputs[k].sequence) continue;
+    op->inputs[k].dims[0] = rows;
+    any = true;
+  }
+  for (int32_t k = 0; k < op->num_outputs; ++k) {
+    if (!op->outputs[k].sequence) continue;
+    op->outputs[k].dims[0] = rows;
+    any = true;
+  }
+  return any;
+}
 
 // The highest level of this build's architecture: a kernel_isa option
 // must be at or below it.
@@ -158,9 +194,17 @@ Status create_fused_ops(Session::Impl* s, Backend backend) {
   for (uint32_t i = 0; i < s->num_ops; ++i) {
     const fused::Kernel kernel = fused::choose(s->ops[i], options);
     if (kernel == fused::Kernel::kNone) continue;
-    s->fused[i] = static_cast<uint8_t>(kernel);
+    s->fused[i] = s->fused_many_rows[i] = s->fused_one_row[i] = static_cast<uint8_t>(kernel);
     ++s->num_fused_ops;
-    const size_t bytes = fused::workspace_bytes(s->ops[i], kernel);
+    size_t bytes = fused::workspace_bytes(s->ops[i], kernel);
+    workspace = bytes > workspace ? bytes : workspace;
+    if (!has_sequence_tensor(s->ops[i])) continue;
+    // The same op at one row: the kernel a decoding step runs.
+    BoundOp one_row = s->ops[i];
+    set_rows(&one_row, 1);
+    const fused::Kernel single = fused::choose(one_row, options);
+    s->fused_one_row[i] = static_cast<uint8_t>(single);
+    bytes = fused::workspace_bytes(s->ops[i], single);  // at the maximum rows
     workspace = bytes > workspace ? bytes : workspace;
   }
   if (workspace > 0) {
@@ -186,6 +230,9 @@ Status create_backend_ops(Session::Impl* s, Backend backend) {
   for (uint32_t i = 0; i < s->num_ops; ++i) {
     if (s->fused[i] != 0) continue;
     if (!xnnpack::supports(s->ops[i]) || !constant_inputs_have_tail(*s->model, s->ops[i])) continue;
+    // Ops whose rows change per run need XNNPACK's setup again (cheap,
+    // no allocation) when they do; only these are set up that way.
+    if (has_sequence_tensor(s->ops[i]) && !xnnpack::supports_new_rows(s->ops[i])) continue;
     NIBBLE_RETURN_IF_ERROR(xnnpack::create(s->ops[i], s->pool, &s->xnn_ops[i]));
     ++s->num_xnnpack_ops;
   }
@@ -197,6 +244,41 @@ Status create_backend_ops(Session::Impl* s, Backend backend) {
   }
   return Status::ok();
 #endif
+}
+
+// One zeroed block for every op's state (each part 64-byte aligned), and
+// the limit on positions the stateful ops impose.
+Status create_op_state(Session::Impl* s) {
+  uint64_t total = 0;
+  for (uint32_t i = 0; i < s->num_ops; ++i) {
+    const int64_t limit = ref::position_limit(s->ops[i]);
+    if (limit < s->max_positions) s->max_positions = limit;
+    const uint64_t bytes = ref::state_bytes(s->ops[i]);
+    uint64_t aligned = 0;
+    if (bytes == 0) continue;
+    if (!checked_align_up(bytes, kSegmentAlignment, &aligned) || !checked_add(total, aligned, &total)) {
+      return NIBBLE_ERROR(kOverflow, "op '%s': its state size overflows", s->ops[i].name);
+    }
+  }
+  s->stateful = s->max_positions != INT64_MAX;
+  if (total == 0) return Status::ok();
+  if (total > SIZE_MAX) return NIBBLE_ERROR(kOutOfMemory, "op state of %llu bytes", static_cast<unsigned long long>(total));
+  s->state = static_cast<uint8_t*>(allocate_aligned(s->allocator, static_cast<size_t>(total), kSegmentAlignment));
+  if (s->state == nullptr) {
+    return NIBBLE_ERROR(kOutOfMemory, "no memory for the ops' state (key/value caches: %llu bytes)",
+                        static_cast<unsigned long long>(total));
+  }
+  s->allocated_bytes += total;
+  uint64_t offset = 0;
+  for (uint32_t i = 0; i < s->num_ops; ++i) {
+    const uint64_t bytes = ref::state_bytes(s->ops[i]);
+    if (bytes == 0) continue;
+    s->ops[i].state = reinterpret_cast<float*>(s->state + offset);
+    uint64_t aligned = 0;
+    checked_align_up(bytes, kSegmentAlignment, &aligned);  // checked above
+    offset += aligned;
+  }
+  return Status::ok();
 }
 
 Status build(const Model::Impl* model, const SessionOptions& options, Session::Impl* s) {
@@ -235,14 +317,19 @@ Status build(const Model::Impl* model, const SessionOptions& options, Session::I
   s->ops = s->arena != nullptr ? allocate_array<BoundOp>(s->allocator, s->num_ops) : nullptr;
   s->xnn_ops = s->ops != nullptr ? allocate_array<xnnpack::XnnOp*>(s->allocator, s->num_ops) : nullptr;
   s->fused = s->xnn_ops != nullptr ? allocate_array<uint8_t>(s->allocator, s->num_ops) : nullptr;
-  if (s->arena == nullptr || s->ops == nullptr || s->xnn_ops == nullptr || s->fused == nullptr) {
+  s->fused_one_row = s->fused != nullptr ? allocate_array<uint8_t>(s->allocator, s->num_ops) : nullptr;
+  s->fused_many_rows = s->fused_one_row != nullptr ? allocate_array<uint8_t>(s->allocator, s->num_ops) : nullptr;
+  if (s->arena == nullptr || s->ops == nullptr || s->xnn_ops == nullptr || s->fused_many_rows == nullptr) {
     return NIBBLE_ERROR(kOutOfMemory, "no memory for a session (arena of %llu bytes, %u op states)",
                         static_cast<unsigned long long>(arena_bytes), s->num_ops);
   }
-  s->allocated_bytes = arena_bytes + s->num_ops * (sizeof(BoundOp) + sizeof(void*) + 1);
+  s->allocated_bytes = arena_bytes + s->num_ops * (sizeof(BoundOp) + sizeof(void*) + 3);
+  s->sequence.position = 0;
+  s->sequence.rows = model->max_sequence;
   for (uint32_t i = 0; i < s->num_ops; ++i) {
-    NIBBLE_RETURN_IF_ERROR(bind_op(*model, model->ops[i], s->arena, &s->ops[i]));
+    NIBBLE_RETURN_IF_ERROR(bind_op(*model, model->ops[i], s->arena, &s->sequence, &s->ops[i]));
   }
+  NIBBLE_RETURN_IF_ERROR(create_op_state(s));
   return create_backend_ops(s, options.backend);
 }
 
@@ -297,38 +384,112 @@ const float* Session::output_data(size_t index) const {
   return tensor_view(*impl_->model, impl_->model->outputs[index], impl_->arena).data;
 }
 
-Status Session::set_input(size_t index, const float* data, size_t count) {
-  if (impl_ == nullptr) return NIBBLE_ERROR(kInvalidArgument, "session is empty (moved from?)");
-  if (index >= impl_->model->num_inputs) {
-    return NIBBLE_ERROR(kInvalidArgument, "input %zu out of range (%u inputs)", index, impl_->model->num_inputs);
+namespace {
+
+// Checks count against input `index` of element type `int32` and copies
+// it; a sequence input takes whole rows and sets the sequence length.
+Status copy_input(Session& session, Session::Impl* s, size_t index, const void* data, size_t count, bool int32) {
+  if (s == nullptr) return NIBBLE_ERROR(kInvalidArgument, "session is empty (moved from?)");
+  if (index >= s->model->num_inputs) {
+    return NIBBLE_ERROR(kInvalidArgument, "input %zu out of range (%u inputs)", index, s->model->num_inputs);
   }
-  const TensorDesc& d = impl_->model->tensors[impl_->model->inputs[index]];
-  if (data == nullptr || count != d.numel) {
-    return NIBBLE_ERROR(kInvalidArgument, "input '%s' takes %llu floats, got %zu", d.name,
-                        static_cast<unsigned long long>(d.numel), data == nullptr ? 0 : count);
+  const TensorDesc& d = s->model->tensors[s->model->inputs[index]];
+  const char* type = d.is_int32 ? "int32 token ids" : "floats";
+  if (d.is_int32 != int32) {
+    return NIBBLE_ERROR(kInvalidArgument, "input '%s' takes %s (use set_input%s)", d.name, type,
+                        d.is_int32 ? "_ids" : "");
   }
-  std::memcpy(input_data(index), data, count * sizeof(float));
+  if (data == nullptr) return NIBBLE_ERROR(kInvalidArgument, "input '%s': data is null", d.name);
+  if (d.sequence) {
+    const uint64_t row = d.dims[0] > 0 ? d.numel / static_cast<uint64_t>(d.dims[0]) : 0;
+    if (row == 0 || count == 0 || count % row != 0 || count / row > static_cast<uint64_t>(d.dims[0])) {
+      return NIBBLE_ERROR(kInvalidArgument, "input '%s' takes 1 to %lld rows of %llu %s, got %zu %s", d.name,
+                          static_cast<long long>(d.dims[0]), static_cast<unsigned long long>(row), type, count,
+                          type);
+    }
+    NIBBLE_RETURN_IF_ERROR(session.set_sequence_length(static_cast<int64_t>(count / row)));
+  } else if (count != d.numel) {
+    return NIBBLE_ERROR(kInvalidArgument, "input '%s' takes %llu %s, got %zu", d.name,
+                        static_cast<unsigned long long>(d.numel), type, count);
+  }
+  std::memcpy(s->arena + d.arena_offset, data, count * 4);
   return Status::ok();
 }
 
-Status Session::run() {
-  if (impl_ == nullptr) return NIBBLE_ERROR(kInvalidArgument, "session is empty (moved from?)");
-  for (uint32_t i = 0; i < impl_->num_ops; ++i) {
+}  // namespace
+
+Status Session::set_input(size_t index, const float* data, size_t count) {
+  return copy_input(*this, impl_, index, data, count, false);
+}
+
+Status Session::set_input_ids(size_t index, const int32_t* ids, size_t count) {
+  return copy_input(*this, impl_, index, ids, count, true);
+}
+
+Status Session::set_sequence_length(int64_t rows) {
+  Impl* s = impl_;
+  if (s == nullptr) return NIBBLE_ERROR(kInvalidArgument, "session is empty (moved from?)");
+  if (s->model->max_sequence == 0) return NIBBLE_ERROR(kInvalidArgument, "the model has no sequence axis");
+  if (rows < 1 || rows > s->model->max_sequence) {
+    return NIBBLE_ERROR(kInvalidArgument, "sequence length %lld is outside 1..%lld (the model's maximum rows per run)",
+                        static_cast<long long>(rows), static_cast<long long>(s->model->max_sequence));
+  }
+  if (rows == s->sequence.rows) return Status::ok();
+  s->sequence.rows = rows;
+  for (uint32_t i = 0; i < s->num_ops; ++i) {
+    if (!set_rows(&s->ops[i], rows)) continue;
+#if NIBBLE_WITH_PTHREADPOOL
+    if (s->fused[i] != 0) s->fused[i] = rows == 1 ? s->fused_one_row[i] : s->fused_many_rows[i];
+#endif
 #if NIBBLE_WITH_XNNPACK
-    if (impl_->xnn_ops[i] != nullptr) {
-      NIBBLE_RETURN_IF_ERROR(xnnpack::run(impl_->xnn_ops[i], impl_->pool));
+    if (s->xnn_ops[i] != nullptr) NIBBLE_RETURN_IF_ERROR(xnnpack::setup_new_rows(s->xnn_ops[i], s->ops[i], s->pool));
+#endif
+  }
+  return Status::ok();
+}
+
+int64_t Session::sequence_length() const { return impl_ == nullptr ? 0 : impl_->sequence.rows; }
+
+int64_t Session::position() const { return impl_ == nullptr ? 0 : impl_->sequence.position; }
+
+int64_t Session::max_positions() const { return impl_ == nullptr ? 0 : impl_->max_positions; }
+
+void Session::reset() {
+  // The caches need no clearing: a run reads only positions it or an
+  // earlier run of the same sequence wrote.
+  if (impl_ != nullptr) impl_->sequence.position = 0;
+}
+
+Status Session::run() {
+  Impl* s = impl_;
+  if (s == nullptr) return NIBBLE_ERROR(kInvalidArgument, "session is empty (moved from?)");
+  if (s->stateful && s->sequence.rows > s->max_positions - s->sequence.position) {
+    return NIBBLE_ERROR(kOutOfRange,
+                        "the sequence would reach %lld positions (%lld held + %lld new); the model holds at most %lld "
+                        "(n_positions): reset() the session to start a new sequence",
+                        static_cast<long long>(s->sequence.position + s->sequence.rows),
+                        static_cast<long long>(s->sequence.position), static_cast<long long>(s->sequence.rows),
+                        static_cast<long long>(s->max_positions));
+  }
+  for (uint32_t i = 0; i < s->num_ops; ++i) {
+    // Values only known now (token ids from the caller) are checked right
+    // before the op that reads them.
+    if (ref::needs_run_check(s->ops[i])) NIBBLE_RETURN_IF_ERROR(ref::check_run(s->ops[i]));
+#if NIBBLE_WITH_XNNPACK
+    if (s->xnn_ops[i] != nullptr) {
+      NIBBLE_RETURN_IF_ERROR(xnnpack::run(s->xnn_ops[i], s->pool));
       continue;
     }
 #endif
 #if NIBBLE_WITH_PTHREADPOOL
-    if (impl_->fused[i] != 0) {
-      fused::run(impl_->ops[i], impl_->isa, static_cast<fused::Kernel>(impl_->fused[i]), impl_->workspace,
-                 impl_->pool);
+    if (s->fused[i] != 0) {
+      fused::run(s->ops[i], s->isa, static_cast<fused::Kernel>(s->fused[i]), s->workspace, s->pool);
       continue;
     }
 #endif
-    ref::run_op(impl_->ops[i]);
+    ref::run_op(s->ops[i]);
   }
+  if (s->stateful) s->sequence.position += s->sequence.rows;
   return Status::ok();
 }
 

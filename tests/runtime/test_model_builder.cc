@@ -33,13 +33,16 @@ std::vector<uint8_t> build_model(const Knobs& k) {
       k.override_segment0 ? f::CreateSegment(b, k.segment0_offset, k.segment0_size) : f::CreateSegment(b, 0, 48),
       f::CreateSegment(b, 64, 12)};
 
-  auto tensor = [&](const char* name, std::vector<int64_t> shape, int32_t segment) {
-    return f::CreateTensorDirect(b, name, &shape, f::ElementType::F32, f::Codec::RawCodec,
-                                 f::CreateRawCodec(b).Union(), segment);
+  auto tensor = [&](const char* name, std::vector<int64_t> shape, int32_t segment, size_t index) {
+    const bool int32 = index == 0 && k.x_int32;
+    return f::CreateTensorDirect(b, name, &shape, int32 ? f::ElementType::I32 : f::ElementType::F32,
+                                 f::Codec::RawCodec, f::CreateRawCodec(b).Union(), segment,
+                                 index < k.sequence.size() && k.sequence[index]);
   };
+  std::vector<int64_t> z_shape = {k.y_shape.empty() ? 1 : k.y_shape[0], 3};
   std::vector<flatbuffers::Offset<f::Tensor>> tensors = {
-      tensor("x", k.x_shape, -1), tensor("w", {3, 4}, k.weight_segment), tensor("b", {3}, 1),
-      tensor("y", k.y_shape, -1), tensor("z", {1, 3}, -1)};
+      tensor("x", k.x_shape, -1, 0), tensor("w", {3, 4}, k.weight_segment, 1), tensor("b", {3}, 1, 2),
+      tensor("y", k.y_shape, -1, 3), tensor("z", z_shape, -1, 4)};
 
   std::vector<int32_t> linear_out = {3}, clamp_out = {4};
   auto linear = f::CreateOperatorDirect(b, static_cast<f::OpCode>(k.linear_opcode), "fc", &k.linear_inputs, &linear_out,

@@ -29,6 +29,9 @@ struct Knobs {
   bool write_plan = true;
   bool overlap_plan = false;  // y and z at the same offset (they are alive together)
   bool swap_ops = false;      // CLAMP before LINEAR: reads y before it is written
+  // Tensor.sequence of x, w, b, y, z (a token model: dims[0] set per run).
+  std::vector<bool> sequence = {false, false, false, false, false};
+  bool x_int32 = false;  // x declared I32 (only EMBEDDING may read I32)
 };
 
 // A 64-byte aligned copy of a model image.

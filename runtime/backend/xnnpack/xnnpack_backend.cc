@@ -167,6 +167,24 @@ Status run(XnnOp* op, pthreadpool_t pool) {
   return Status::ok();
 }
 
+bool supports_new_rows(const BoundOp& op) {
+  return op.params.code == OpCode::kLinear || op.params.code == OpCode::kBinary;
+}
+
+Status setup_new_rows(XnnOp* xop, const BoundOp& op, pthreadpool_t pool) {
+  if (xop == nullptr || xop->op == nullptr || !supports_new_rows(op)) {
+    return NIBBLE_ERROR(kInternal, "op '%s': no XNNPACK setup for a new row count", op.name);
+  }
+  const xnn_status status =
+      op.params.code == OpCode::kLinear ? setup_linear(op, pool, xop->op) : setup_binary(op, pool, xop->op);
+  if (status != xnn_status_success) {
+    return NIBBLE_ERROR(kBackendError, "op '%s' (%s): XNNPACK setup for %lld rows failed: %s", op.name,
+                        op_code_name(op.params.code), static_cast<long long>(op.outputs[0].dims[0]),
+                        xnn_status_name(status));
+  }
+  return Status::ok();
+}
+
 void destroy(XnnOp* op) {
   if (op == nullptr) return;
   if (op->op != nullptr) xnn_delete_operator(op->op);

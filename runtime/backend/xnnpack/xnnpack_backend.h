@@ -46,6 +46,12 @@ Status create(const BoundOp& op, pthreadpool_t pool, XnnOp** out);
 // the same results).
 Status run(XnnOp* op, pthreadpool_t pool);
 
+// Ops on sequence tensors (dims[0] changes between runs): whether
+// setup_new_rows() can follow such a change (LINEAR and BINARY), and the
+// new setup itself, from op's current dims (no allocation).
+bool supports_new_rows(const BoundOp& op);
+Status setup_new_rows(XnnOp* xop, const BoundOp& op, pthreadpool_t pool);
+
 // Releases the operator; null-safe.
 void destroy(XnnOp* op);
 

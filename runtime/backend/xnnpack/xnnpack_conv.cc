@@ -81,9 +81,7 @@ bool supports_linear(const BoundOp& op) {
 }
 
 xnn_status create_linear(const BoundOp& op, pthreadpool_t pool, xnn_operator_t* out) {
-  const TensorView& x = op.inputs[0];
   const TensorView& w = op.inputs[1];
-  const TensorView& y = op.outputs[0];
   const size_t n = static_cast<size_t>(w.dims[0]);
   const size_t k = static_cast<size_t>(w.dims[1]);
   const Activation& act = op.params.linear.activation;
@@ -92,8 +90,12 @@ xnn_status create_linear(const BoundOp& op, pthreadpool_t pool, xnn_operator_t* 
       k, n, /*input_stride=*/k, /*output_stride=*/n, w.data, bias_data(op), act.min, act.max,
       /*flags=*/0, out);
   if (status != xnn_status_success) return status;
-  return xnn_setup_fully_connected_nc_f32(*out, static_cast<size_t>(x.dims[0]), x.data, y.data,
-                                          pool);
+  return setup_linear(op, pool, *out);
+}
+
+xnn_status setup_linear(const BoundOp& op, pthreadpool_t pool, xnn_operator_t xop) {
+  return xnn_setup_fully_connected_nc_f32(xop, static_cast<size_t>(op.inputs[0].dims[0]), op.inputs[0].data,
+                                          op.outputs[0].data, pool);
 }
 
 }  // namespace nibble::xnnpack::detail

@@ -48,6 +48,22 @@ bool supports_binary(const BoundOp& op) {
 
 xnn_status create_binary(const BoundOp& op, pthreadpool_t pool, xnn_operator_t* out) {
   const BinaryParams& p = op.params.binary;
+  const float lo = p.activation.min;
+  const float hi = p.activation.max;
+  xnn_status status = xnn_status_invalid_parameter;
+  switch (p.kind) {
+    case BinaryKind::kAdd: status = xnn_create_add_nd_f32(lo, hi, 0, out); break;
+    case BinaryKind::kSub: status = xnn_create_subtract_nd_f32(lo, hi, 0, out); break;
+    case BinaryKind::kMul: status = xnn_create_multiply_nd_f32(lo, hi, 0, out); break;
+    case BinaryKind::kDiv: status = xnn_create_divide_nd_f32(lo, hi, 0, out); break;
+  }
+  if (status != xnn_status_success) return status;
+  return setup_binary(op, pool, *out);
+}
+
+// Shapes are read from the views, so a sequence op is set up again with
+// its new row count the same way.
+xnn_status setup_binary(const BoundOp& op, pthreadpool_t pool, xnn_operator_t xop) {
   const TensorView& a = op.inputs[0];
   const TensorView& b = op.inputs[1];
   float* y = op.outputs[0].data;
@@ -57,31 +73,17 @@ xnn_status create_binary(const BoundOp& op, pthreadpool_t pool, xnn_operator_t* 
   to_size_shape(b, shape_b);
   const size_t rank_a = static_cast<size_t>(a.rank);
   const size_t rank_b = static_cast<size_t>(b.rank);
-  const float lo = p.activation.min;
-  const float hi = p.activation.max;
-  xnn_status status = xnn_status_invalid_parameter;
-  switch (p.kind) {
+  switch (op.params.binary.kind) {
     case BinaryKind::kAdd:
-      status = xnn_create_add_nd_f32(lo, hi, 0, out);
-      if (status != xnn_status_success) return status;
-      return xnn_setup_add_nd_f32(*out, rank_a, shape_a, rank_b, shape_b, a.data, b.data, y, pool);
+      return xnn_setup_add_nd_f32(xop, rank_a, shape_a, rank_b, shape_b, a.data, b.data, y, pool);
     case BinaryKind::kSub:
-      status = xnn_create_subtract_nd_f32(lo, hi, 0, out);
-      if (status != xnn_status_success) return status;
-      return xnn_setup_subtract_nd_f32(*out, rank_a, shape_a, rank_b, shape_b, a.data, b.data, y,
-                                       pool);
+      return xnn_setup_subtract_nd_f32(xop, rank_a, shape_a, rank_b, shape_b, a.data, b.data, y, pool);
     case BinaryKind::kMul:
-      status = xnn_create_multiply_nd_f32(lo, hi, 0, out);
-      if (status != xnn_status_success) return status;
-      return xnn_setup_multiply_nd_f32(*out, rank_a, shape_a, rank_b, shape_b, a.data, b.data, y,
-                                       pool);
+      return xnn_setup_multiply_nd_f32(xop, rank_a, shape_a, rank_b, shape_b, a.data, b.data, y, pool);
     case BinaryKind::kDiv:
-      status = xnn_create_divide_nd_f32(lo, hi, 0, out);
-      if (status != xnn_status_success) return status;
-      return xnn_setup_divide_nd_f32(*out, rank_a, shape_a, rank_b, shape_b, a.data, b.data, y,
-                                     pool);
+      return xnn_setup_divide_nd_f32(xop, rank_a, shape_a, rank_b, shape_b, a.data, b.data, y, pool);
   }
-  return status;
+  return xnn_status_invalid_parameter;
 }
 
 // Same shape in and out. The whole tensor is one row of numel channels

@@ -43,6 +43,7 @@ bool supports_conv2d(const BoundOp& op);
 xnn_status create_conv2d(const BoundOp& op, pthreadpool_t pool, xnn_operator_t* out);
 bool supports_linear(const BoundOp& op);
 xnn_status create_linear(const BoundOp& op, pthreadpool_t pool, xnn_operator_t* out);
+xnn_status setup_linear(const BoundOp& op, pthreadpool_t pool, xnn_operator_t xop);
 
 bool supports_max_pool2d(const BoundOp& op);
 xnn_status create_max_pool2d(const BoundOp& op, pthreadpool_t pool, xnn_operator_t* out);
@@ -54,6 +55,7 @@ xnn_status create_global_average_pool(const BoundOp& op, pthreadpool_t pool,
 
 bool supports_binary(const BoundOp& op);
 xnn_status create_binary(const BoundOp& op, pthreadpool_t pool, xnn_operator_t* out);
+xnn_status setup_binary(const BoundOp& op, pthreadpool_t pool, xnn_operator_t xop);
 bool supports_clamp(const BoundOp& op);
 xnn_status create_clamp(const BoundOp& op, pthreadpool_t pool, xnn_operator_t* out);
 bool supports_softmax(const BoundOp& op);

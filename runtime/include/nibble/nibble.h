@@ -61,11 +61,18 @@ typedef struct nibble_error {
   char message[256];
 } nibble_error;
 
+typedef enum nibble_element_type {
+  NIBBLE_F32 = 0,
+  NIBBLE_I32 = 1 /* token ids */
+} nibble_element_type;
+
 typedef struct nibble_tensor_info {
   const char* name; /* owned by the model */
   int32_t rank;
-  int64_t dims[6];
+  int64_t dims[6]; /* a sequence tensor's dims[0] is its maximum */
   uint64_t numel;
+  nibble_element_type element_type;
+  int32_t sequence; /* 1: dims[0] is the sequence (token) axis, set per run */
 } nibble_tensor_info;
 
 /* Caller-supplied memory; the same contract as nibble::Allocator
@@ -128,6 +135,26 @@ NIBBLE_API void nibble_session_free(nibble_session* session);
 NIBBLE_API float* nibble_session_input(nibble_session* session, size_t index);
 NIBBLE_API const float* nibble_session_output(const nibble_session* session, size_t index);
 NIBBLE_API nibble_status nibble_session_run(nibble_session* session, nibble_error* error);
+
+/* Token models (nibble::Session in nibble.hpp has the full contract).
+ * set_input / set_input_ids copy count values into input `index`; for a
+ * sequence input count is n whole rows and sets the sequence length to n.
+ * Each run processes sequence_length rows at positions position ..
+ * position + rows - 1 of the session's key/value state and advances
+ * position; reset starts a new sequence. max_sequence_length is 0 for
+ * models without a sequence axis; max_positions is INT64_MAX when no op
+ * limits it. */
+NIBBLE_API int64_t nibble_model_max_sequence_length(const nibble_model* model);
+NIBBLE_API nibble_status nibble_session_set_input(nibble_session* session, size_t index, const float* data,
+                                                  size_t count, nibble_error* error);
+NIBBLE_API nibble_status nibble_session_set_input_ids(nibble_session* session, size_t index, const int32_t* ids,
+                                                      size_t count, nibble_error* error);
+NIBBLE_API nibble_status nibble_session_set_sequence_length(nibble_session* session, int64_t rows,
+                                                            nibble_error* error);
+NIBBLE_API int64_t nibble_session_sequence_length(const nibble_session* session);
+NIBBLE_API int64_t nibble_session_position(const nibble_session* session);
+NIBBLE_API int64_t nibble_session_max_positions(const nibble_session* session);
+NIBBLE_API void nibble_session_reset(nibble_session* session);
 
 #ifdef __cplusplus
 }

@@ -29,11 +29,18 @@ namespace nibble {
 
 constexpr int kMaxTensorRank = 6;
 
+enum class ElementType : int32_t {
+  kF32 = 0,
+  kI32 = 1,  // token ids (inputs of EMBEDDING)
+};
+
 struct TensorInfo {
   const char* name;
   int32_t rank;
-  int64_t dims[kMaxTensorRank];
+  int64_t dims[kMaxTensorRank];  // for a sequence tensor, dims[0] is the maximum
   uint64_t numel;
+  ElementType type;
+  bool sequence;  // dims[0] is the sequence (token) axis, set per run
 };
 
 enum class Backend : int32_t {
@@ -123,6 +130,9 @@ class NIBBLE_CXX_API Model {
   uint64_t file_bytes() const;    // size of the .nbl image
   uint64_t weight_bytes() const;  // bytes of constant data segments
   uint64_t arena_bytes() const;   // activation arena a Session allocates
+  // Token models: the most rows (tokens) one run processes, 0 if the model
+  // has no sequence axis.
+  int64_t max_sequence_length() const;
   // A metadata string ("producer", "producer_version", "source_file",
   // "source_sha256", "converter_options" or a KeyValue entry); "" if absent.
   const char* metadata(const char* key) const;
@@ -152,7 +162,27 @@ class NIBBLE_CXX_API Session {
   float* input_data(size_t index);
   const float* output_data(size_t index) const;
   // Copies count floats into input i; count must equal its element count.
+  // For a sequence input, count may be any whole number n of rows (1 <= n
+  // <= the maximum): the session's sequence length becomes n.
   Status set_input(size_t index, const float* data, size_t count);
+  // The same for an I32 input (token ids).
+  Status set_input_ids(size_t index, const int32_t* ids, size_t count);
+
+  // Token models (Model::max_sequence_length() > 0). Every run processes
+  // the first `sequence_length()` rows of each sequence tensor (inputs,
+  // outputs and everything between): set_input/set_input_ids set it, or
+  // this call (1 <= rows <= maximum; initially the maximum). Output row r
+  // belongs to input row r.
+  Status set_sequence_length(int64_t rows);
+  int64_t sequence_length() const;
+  // Models with per-position state (ATTENTION's key/value cache, learned
+  // position embeddings): the tokens the session holds. A run's rows are
+  // positions position() .. position() + rows - 1 and advance it by rows;
+  // a run that would pass max_positions() fails (nothing changes), and
+  // reset() starts a new sequence. For stateless models, position() stays 0.
+  int64_t position() const;
+  int64_t max_positions() const;  // INT64_MAX when nothing limits it
+  void reset();
 
   Status run();
 

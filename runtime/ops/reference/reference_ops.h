@@ -26,4 +26,10 @@ uint64_t state_bytes(const BoundOp& op);
 // for every other op.
 int64_t position_limit(const BoundOp& op);
 
+// Checks what only run time knows (token ids from the caller within
+// EMBEDDING's table); the session calls it right before run_op for the
+// ops where needs_run_check() is true.
+bool needs_run_check(const BoundOp& op);
+Status check_run(const BoundOp& op);
+
 }  // namespace nibble::ref
