@@ -39,7 +39,7 @@ JsonObject& JsonObject::add(const std::string& k, double value) {
     body_ += "null";
   } else {
     char buf[64];
-    std::snprintf(buf, sizeof(buf), "%.6g", value);
+    std::snprintf(buf, sizeof(buf), "%.9g", value);
     body_ += buf;
   }
   return *this;
@@ -54,6 +54,14 @@ JsonObject& JsonObject::add(const std::string& k, uint64_t value) {
 JsonObject& JsonObject::add(const std::string& k, int64_t value) {
   key(k);
   body_ += std::to_string(value);
+  return *this;
+}
+
+JsonObject& JsonObject::add(const std::string& k, const std::vector<int64_t>& values) {
+  key(k);
+  body_ += "[";
+  for (size_t i = 0; i < values.size(); ++i) body_ += (i == 0 ? "" : ",") + std::to_string(values[i]);
+  body_ += "]";
   return *this;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace nibble::examples {
 
@@ -14,6 +15,7 @@ class JsonObject {
   JsonObject& add(const std::string& key, uint64_t value);
   JsonObject& add(const std::string& key, int64_t value);
   JsonObject& add_null(const std::string& key);
+  JsonObject& add(const std::string& key, const std::vector<int64_t>& values);  // an array
   std::string str() const { return "{" + body_ + "}"; }
 
  private:
