@@ -276,6 +276,7 @@ int run_generation(const Options& opt, const nibble::Model& model, const nibble:
         .add("decode_tok_s", decode_tok_s)
         .add("ttft_ms", ttft * 1e3)
         .add("model_bytes", static_cast<uint64_t>(model.file_bytes()))
+        .add("weight_bytes", static_cast<uint64_t>(model.weight_bytes()))
         .add("peak_rss_bytes", rss)
         .add("threads", static_cast<int64_t>(opt.threads))
         .add("kernel_isa", std::string(lm.session().kernel_isa()));
