@@ -35,6 +35,15 @@ inline void* allocate_zeroed(const Allocator& a, size_t bytes, size_t alignment)
   return p;
 }
 
+// A block whose contents are left as they come: for large state that is
+// always written before it is read (key/value caches), so its pages are
+// only touched, and counted in the resident set, as they are used.
+inline void* allocate_uninitialized(const Allocator& a, size_t bytes, size_t alignment) {
+  if (bytes == 0) bytes = 1;
+  if (alignment < kMinAllocAlignment) alignment = kMinAllocAlignment;
+  return a.allocate(a.context, bytes, alignment);
+}
+
 inline void release(const Allocator& a, void* p) {
   if (p != nullptr && a.deallocate != nullptr) a.deallocate(a.context, p);
 }

@@ -197,9 +197,10 @@ struct BoundOp {
   TensorView outputs[kMaxOpOutputs];
   // The session's sequence state (never null once bound).
   const SequenceState* sequence = nullptr;
-  // Op state owned by the session, state_bytes(op) bytes (zeroed at
-  // creation and by Session::reset): ATTENTION's key/value cache and
-  // score scratch. Null for stateless ops.
+  // Op state owned by the session, state_bytes(op) bytes, NOT zeroed (so
+  // an unused cache costs no resident memory): ops write a position's
+  // state before they read it. ATTENTION's key/value cache and score
+  // scratch. Null for stateless ops.
   float* state = nullptr;
 };
 

@@ -246,8 +246,10 @@ Status create_backend_ops(Session::Impl* s, Backend backend) {
 #endif
 }
 
-// One zeroed block for every op's state (each part 64-byte aligned), and
-// the limit on positions the stateful ops impose.
+// One block for every op's state (each part 64-byte aligned), and the
+// limit on positions the stateful ops impose. Not zeroed: ops write a
+// position's state before reading it, and an untouched cache costs no
+// resident memory.
 Status create_op_state(Session::Impl* s) {
   uint64_t total = 0;
   for (uint32_t i = 0; i < s->num_ops; ++i) {
@@ -263,7 +265,8 @@ Status create_op_state(Session::Impl* s) {
   s->stateful = s->max_positions != INT64_MAX;
   if (total == 0) return Status::ok();
   if (total > SIZE_MAX) return NIBBLE_ERROR(kOutOfMemory, "op state of %llu bytes", static_cast<unsigned long long>(total));
-  s->state = static_cast<uint8_t*>(allocate_aligned(s->allocator, static_cast<size_t>(total), kSegmentAlignment));
+  s->state =
+      static_cast<uint8_t*>(allocate_uninitialized(s->allocator, static_cast<size_t>(total), kSegmentAlignment));
   if (s->state == nullptr) {
     return NIBBLE_ERROR(kOutOfMemory, "no memory for the ops' state (key/value caches: %llu bytes)",
                         static_cast<unsigned long long>(total));
