@@ -18,4 +18,8 @@ namespace nibble::embedding {
 bool lookup(const codec::PackedWeights& w, const int64_t* ids, int64_t count, float* out,
             int64_t* first_bad_index = nullptr);
 
+// The same for int32 ids: a model's I32 input tensor, read in place.
+bool lookup(const codec::PackedWeights& w, const int32_t* ids, int64_t count, float* out,
+            int64_t* first_bad_index = nullptr);
+
 }  // namespace nibble::embedding

@@ -131,5 +131,18 @@ Status check_softmax(const BoundOp& op);
 void run_softmax(const BoundOp& op);
 Status check_transpose(const BoundOp& op);
 void run_transpose(const BoundOp& op);
+Status check_embedding(const BoundOp& op);
+void run_embedding(const BoundOp& op);
+// Every id of a (non-positional) EMBEDDING in [0, V): the run-time check.
+Status check_embedding_ids(const BoundOp& op);
+Status check_layer_norm(const BoundOp& op);
+void run_layer_norm(const BoundOp& op);
+Status check_gelu(const BoundOp& op);
+void run_gelu(const BoundOp& op);
+Status check_attention(const BoundOp& op);
+void run_attention(const BoundOp& op);
+// Bytes of the key/value cache and score scratch; 0 on overflow (which
+// check_attention rejects).
+uint64_t attention_state_bytes(const BoundOp& op);
 
 }  // namespace nibble::ref

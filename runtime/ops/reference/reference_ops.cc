@@ -1,6 +1,8 @@
 // Dispatch of the reference ops on params.code.
 #include "ops/reference/reference_ops.h"
 
+#include <cstdint>
+
 #include "ops/reference/op_checks.h"
 
 namespace nibble::ref {
@@ -14,17 +16,21 @@ Status check_op(const BoundOp& op) {
     return NIBBLE_OP_ERROR(kMalformed, "has %d inputs, expected 1 to %d", op.num_inputs, kMaxOpInputs);
   }
   // Encoded constants are decoded only by the ops that know how: the
-  // weights of CONV2D and LINEAR.
+  // weights of CONV2D and LINEAR, the table of EMBEDDING.
   for (int32_t k = 0; k < op.num_inputs; ++k) {
     if (op.inputs[k].packed == nullptr) continue;
-    const bool is_weight = k == 1 && (op.params.code == OpCode::kConv2d || op.params.code == OpCode::kLinear);
-    if (!is_weight) {
-      return NIBBLE_OP_ERROR(kUnsupported, "input %d is an encoded (quantized) tensor; only CONV2D/LINEAR weights may be",
+    const bool decodable = k == 1 && (op.params.code == OpCode::kConv2d || op.params.code == OpCode::kLinear ||
+                                      op.params.code == OpCode::kEmbedding);
+    if (!decodable) {
+      return NIBBLE_OP_ERROR(kUnsupported,
+                             "input %d is an encoded (quantized) tensor; only CONV2D/LINEAR weights and EMBEDDING "
+                             "tables may be",
                              k);
     }
   }
-  // In-place (output == input, same size) is safe only for the
-  // elementwise ops; Reshape copies with memmove.
+  // In-place (output == input, same size) is safe only for the ops that
+  // read each element (LAYER_NORM: each row) before writing it; Reshape
+  // copies with memmove.
   bool allow_in_place = false;
   bool allow_any_overlap = false;
   switch (op.params.code) {
@@ -53,6 +59,16 @@ Status check_op(const BoundOp& op) {
       allow_in_place = true;
       break;
     case OpCode::kTranspose: NIBBLE_RETURN_IF_ERROR(check_transpose(op)); break;
+    case OpCode::kEmbedding: NIBBLE_RETURN_IF_ERROR(check_embedding(op)); break;
+    case OpCode::kLayerNorm:
+      NIBBLE_RETURN_IF_ERROR(check_layer_norm(op));
+      allow_in_place = true;
+      break;
+    case OpCode::kGelu:
+      NIBBLE_RETURN_IF_ERROR(check_gelu(op));
+      allow_in_place = true;
+      break;
+    case OpCode::kAttention: NIBBLE_RETURN_IF_ERROR(check_attention(op)); break;
     default:
       return NIBBLE_ERROR(kUnsupported, "op '%s': unknown op code %u", op_name(op),
                           static_cast<unsigned>(op.params.code));
@@ -75,7 +91,31 @@ void run_op(const BoundOp& op) {
     case OpCode::kConcat: run_concat(op); return;
     case OpCode::kSoftmax: run_softmax(op); return;
     case OpCode::kTranspose: run_transpose(op); return;
+    case OpCode::kEmbedding: run_embedding(op); return;
+    case OpCode::kLayerNorm: run_layer_norm(op); return;
+    case OpCode::kGelu: run_gelu(op); return;
+    case OpCode::kAttention: run_attention(op); return;
   }
+}
+
+uint64_t state_bytes(const BoundOp& op) {
+  return op.params.code == OpCode::kAttention ? attention_state_bytes(op) : 0;
+}
+
+int64_t position_limit(const BoundOp& op) {
+  if (op.params.code == OpCode::kAttention) return op.params.attention.max_positions;
+  if (op.params.code == OpCode::kEmbedding && op.params.embedding.positional && op.num_inputs >= 2) {
+    return op.inputs[1].dims[0];
+  }
+  return INT64_MAX;
+}
+
+bool needs_run_check(const BoundOp& op) {
+  return op.params.code == OpCode::kEmbedding && !op.params.embedding.positional;
+}
+
+Status check_run(const BoundOp& op) {
+  return needs_run_check(op) ? check_embedding_ids(op) : Status::ok();
 }
 
 }  // namespace nibble::ref

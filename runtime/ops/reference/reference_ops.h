@@ -26,10 +26,14 @@ uint64_t state_bytes(const BoundOp& op);
 // for every other op.
 int64_t position_limit(const BoundOp& op);
 
-// Checks what only run time knows (token ids from the caller within
-// EMBEDDING's table); the session calls it right before run_op for the
-// ops where needs_run_check() is true.
+// Whether the op must check its inputs' values before each run: a
+// (non-positional) EMBEDDING, whose ids come from the user.
 bool needs_run_check(const BoundOp& op);
+
+// The run-time check of such an op, on this run's rows (dims[0] set):
+// every EMBEDDING id in [0, V), else kOutOfRange naming the op, the id and
+// its row. Ok for every other op. The session calls it right before run_op.
+// Precondition: check_op(op) returned ok.
 Status check_run(const BoundOp& op);
 
 }  // namespace nibble::ref
