@@ -186,8 +186,9 @@ struct SequenceState {
 // One op, bound: what every implementation receives. Input/output views
 // point into the arena or into the model's constant data; their shapes are
 // final. For CONV2D the inputs are {x, weights, bias?}; for LINEAR
-// {x[M,K], weights[N,K], bias[N]?}; other ops use only activations. Only
-// the weights of CONV2D and LINEAR may be encoded (TensorView::packed).
+// {x[M,K], weights[N,K], bias[N]?}; for EMBEDDING {ids[S], table[V,E]}.
+// Only the weights of CONV2D and LINEAR and the table of EMBEDDING may be
+// encoded (TensorView::packed).
 struct BoundOp {
   const char* name;  // for error messages; never null
   OpParams params;

@@ -30,6 +30,24 @@ TEST(Embedding, RowsAreTheDecodedRowsInIdOrder) {
   }
 }
 
+// int32 ids (a model's I32 input, read in place) give the same rows as
+// int64 ids, and a bad one is reported the same way.
+TEST(Embedding, Int32IdsMatchInt64Ids) {
+  const int64_t rows = 20, cols = 48;
+  const auto e = encode_case(kFormats[0], rows, cols, 5);
+  const codec::PackedWeights w = e.packed();
+  const std::vector<int64_t> wide = {19, 0, 7, 7};
+  const std::vector<int32_t> narrow = {19, 0, 7, 7};
+  std::vector<float> a(wide.size() * cols, 0.0f), b(wide.size() * cols, 1.0f);
+  ASSERT_TRUE(lookup(w, wide.data(), 4, a.data()));
+  ASSERT_TRUE(lookup(w, narrow.data(), 4, b.data()));
+  EXPECT_EQ(a, b);
+  const std::vector<int32_t> bad = {1, -5, 2};
+  int64_t where = -1;
+  EXPECT_FALSE(lookup(w, bad.data(), 3, b.data(), &where));
+  EXPECT_EQ(where, 1);
+}
+
 TEST(Embedding, AnOutOfRangeIdIsReportedAndChangesNothing) {
   const auto e = encode_case(kFormats[0], 10, 64, 3);
   const codec::PackedWeights w = e.packed();

@@ -36,15 +36,21 @@ bool state_floats(int64_t positions, int64_t width, uint64_t* out) {
 
 // out[0..n) = weighted sum of the rows v_j (row j at v + j * stride) with
 // weights w[0..count). A plain elementwise loop per row: it vectorises.
-// `out` never aliases w or v (the output vs the state), said with
-// __restrict so the compiler need not check it at run time.
-void weighted_rows(const float* __restrict w, int64_t count, const float* __restrict v, int64_t stride, int64_t n,
-                   float* __restrict out) {
-  for (int64_t d = 0; d < n; ++d) out[d] = 0.0f;
-  for (int64_t j = 0; j < count; ++j) {
-    const float wj = w[j];
-    const float* vj = v + j * stride;
-    for (int64_t d = 0; d < n; ++d) out[d] += wj * vj[d];
+// out[d] = sum_j w[j] * v_j[d] (j ascending; row j at v + j * stride),
+// d in [0, n). Blocks of 16 columns are accumulated in registers over all
+// j (LaneSums), so out is written once, not once per row; the rest of the
+// columns one by one, in the same order.
+void weighted_rows(const float* w, int64_t count, const float* v, int64_t stride, int64_t n, float* out) {
+  int64_t d0 = 0;
+  for (; d0 + kReduceLanes <= n; d0 += kReduceLanes) {
+    LaneSums acc;
+    for (int64_t j = 0; j < count; ++j) acc.madd(w[j], v + j * stride + d0);
+    acc.store(out + d0);
+  }
+  for (int64_t d = d0; d < n; ++d) {
+    float sum = 0.0f;
+    for (int64_t j = 0; j < count; ++j) sum += w[j] * v[j * stride + d];
+    out[d] = sum;
   }
 }
 

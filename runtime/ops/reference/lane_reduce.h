@@ -17,9 +17,12 @@ namespace nibble::ref {
 
 constexpr int64_t kReduceLanes = 16;
 
-// 16 float accumulators. With GCC/Clang, four 4-wide vectors of their
-// vector extension (SSE / Neon registers; see conv2d.cc for why the lanes
-// are spelled out rather than left to the loop vectoriser).
+// 16 float accumulators, added together by total() as the tree
+// (lanes j + j+8), then (j + j+4), (j + j+2), (j + j+1): short and
+// balanced. With GCC/Clang, four 4-wide vectors of their vector extension
+// (SSE / Neon registers; see conv2d.cc for why the lanes are spelled out
+// rather than left to the loop vectoriser), so the first two levels of the
+// tree are two vector adds.
 struct LaneSums {
 #if defined(__GNUC__)
   typedef float V4 __attribute__((vector_size(16)));
@@ -37,6 +40,10 @@ struct LaneSums {
   void madd(const float* a, const float* b) {
     for (int i = 0; i < 4; ++i) v[i] += load(a + 4 * i) * load(b + 4 * i);
   }
+  // lanes += s * a[0..16)
+  void madd(float s, const float* a) {
+    for (int i = 0; i < 4; ++i) v[i] += s * load(a + 4 * i);
+  }
   // lanes += (a[0..16) - c)^2
   void add_sq_dev(const float* a, float c) {
     for (int i = 0; i < 4; ++i) {
@@ -45,6 +52,10 @@ struct LaneSums {
     }
   }
   void store(float* out) const { std::memcpy(out, v, sizeof(v)); }
+  float total() const {
+    const V4 t = (v[0] + v[2]) + (v[1] + v[3]);
+    return (t[0] + t[2]) + (t[1] + t[3]);
+  }
 #else
   float v[kReduceLanes] = {};
   void add(const float* a) {
@@ -53,6 +64,9 @@ struct LaneSums {
   void madd(const float* a, const float* b) {
     for (int64_t j = 0; j < kReduceLanes; ++j) v[j] += a[j] * b[j];
   }
+  void madd(float s, const float* a) {
+    for (int64_t j = 0; j < kReduceLanes; ++j) v[j] += s * a[j];
+  }
   void add_sq_dev(const float* a, float c) {
     for (int64_t j = 0; j < kReduceLanes; ++j) {
       const float d = a[j] - c;
@@ -60,19 +74,23 @@ struct LaneSums {
     }
   }
   void store(float* out) const { std::memcpy(out, v, sizeof(v)); }
+  float total() const {
+    float t[kReduceLanes];
+    std::memcpy(t, v, sizeof(t));
+    for (int64_t width = kReduceLanes / 2; width >= 1; width /= 2) {
+      for (int64_t j = 0; j < width; ++j) t[j] += t[j + width];
+    }
+    return t[0];
+  }
 #endif
 };
 
-// The tail (n % 16 elements) goes into lanes 0.., then the lanes are added
-// pairwise (8 + 8, 4 + 4, ...), a short and balanced tree.
-inline float combine_lanes(const LaneSums& acc, const float* tail, int64_t tail_count) {
-  float lanes[kReduceLanes];
-  acc.store(lanes);
-  for (int64_t j = 0; j < tail_count; ++j) lanes[j] += tail[j];
-  for (int64_t width = kReduceLanes / 2; width >= 1; width /= 2) {
-    for (int64_t j = 0; j < width; ++j) lanes[j] += lanes[j + width];
-  }
-  return lanes[0];
+// The tail (n % 16 < 16 terms) goes into lanes 0.. as one more add of a
+// zero-padded block (adding 0 changes no sum), then the lanes' total.
+inline float total_with_tail(LaneSums& acc, float* tail, int64_t tail_count) {
+  for (int64_t j = tail_count; j < kReduceLanes; ++j) tail[j] = 0.0f;
+  acc.add(tail);
+  return acc.total();
 }
 
 // sum_i a[i]
@@ -80,7 +98,9 @@ inline float lane_sum(const float* a, int64_t n) {
   LaneSums acc;
   int64_t i = 0;
   for (; i + kReduceLanes <= n; i += kReduceLanes) acc.add(a + i);
-  return combine_lanes(acc, a + i, n - i);
+  float tail[kReduceLanes];
+  for (int64_t j = 0; i + j < n; ++j) tail[j] = a[i + j];
+  return total_with_tail(acc, tail, n - i);
 }
 
 // sum_i a[i] * b[i]
@@ -90,7 +110,7 @@ inline float lane_dot(const float* a, const float* b, int64_t n) {
   for (; i + kReduceLanes <= n; i += kReduceLanes) acc.madd(a + i, b + i);
   float tail[kReduceLanes];
   for (int64_t j = 0; i + j < n; ++j) tail[j] = a[i + j] * b[i + j];
-  return combine_lanes(acc, tail, n - i);
+  return total_with_tail(acc, tail, n - i);
 }
 
 // sum_i (a[i] - c)^2
@@ -100,7 +120,7 @@ inline float lane_sum_sq_dev(const float* a, float c, int64_t n) {
   for (; i + kReduceLanes <= n; i += kReduceLanes) acc.add_sq_dev(a + i, c);
   float tail[kReduceLanes];
   for (int64_t j = 0; i + j < n; ++j) tail[j] = (a[i + j] - c) * (a[i + j] - c);
-  return combine_lanes(acc, tail, n - i);
+  return total_with_tail(acc, tail, n - i);
 }
 
 }  // namespace nibble::ref
