@@ -155,6 +155,18 @@ TEST(RefAttention, LargeScoresStayFinite) {
   }
 }
 
+// A run past the cache (a broken session) writes nothing: neither the
+// state beyond the cache nor the output.
+TEST(RefAttention, RunPastTheCacheTouchesNothing) {
+  const std::vector<float> qkv = random_rows(3, 3 * 16, 12);
+  AttentionRunner r(16, 1, /*max_positions=*/4, /*max_rows=*/3);
+  r.seq.position = 2;  // 2 + 3 > 4
+  std::fill(r.out.data.begin(), r.out.data.end(), 5.0f);
+  r.run(qkv.data(), 3);
+  for (float v : r.state) EXPECT_EQ(v, 0.0f);
+  for (float v : r.out.data) EXPECT_EQ(v, 5.0f);
+}
+
 TEST(RefAttention, StateBytesAndPositionLimit) {
   AttentionRunner r(40, 4, 12, 3);
   // K and V caches of 12 x 40 floats, then 12 scores.

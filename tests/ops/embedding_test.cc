@@ -184,6 +184,29 @@ TEST(RefEmbedding, RunCheckRejectsIdsOutsideTheTable) {
   for (float v : out.data) EXPECT_EQ(v, 3.0f);  // nothing ran
 }
 
+// Without the run-time check (a broken session), run_op still reads
+// nothing outside the table: a bad id's row and a positional run past the
+// table are left untouched.
+TEST(RefEmbedding, RunWithoutTheCheckStaysInsideTheTable) {
+  Buf table = random_table(4, 2, 8);
+  SequenceState seq;
+  {
+    Buf ids = ids_tensor({1, 1000000, -3});
+    Buf out = tensor({3, 2}, std::vector<float>(6, 3.0f));
+    BoundOp op = embedding_op(ids, table, out, &seq);
+    NIBBLE_CHECK_AND_RUN(op);
+    expect_values(out, {table.data[2], table.data[3], 3, 3, 3, 3});
+  }
+  {
+    Buf ids = ids_tensor({0, 0});
+    Buf out = tensor({2, 2}, std::vector<float>(4, 3.0f));
+    seq.position = 3;  // 3 + 2 > 4
+    BoundOp op = embedding_op(ids, table, out, &seq, /*positional=*/true);
+    NIBBLE_CHECK_AND_RUN(op);
+    expect_values(out, {3, 3, 3, 3});
+  }
+}
+
 TEST(RefEmbedding, Rejects) {
   Buf table = random_table(10, 4, 7);
   Buf ids = ids_tensor({1, 2, 3});

@@ -29,13 +29,15 @@ namespace {
 // overflow: 2 * positions * width + positions.
 bool state_floats(int64_t positions, int64_t width, uint64_t* out) {
   uint64_t cache = 0, both = 0, total = 0;
-  return checked_mul(static_cast<uint64_t>(positions), static_cast<uint64_t>(width), &cache) &&
-         checked_mul(cache, 2, &both) && checked_add(both, static_cast<uint64_t>(positions), &total) &&
-         (*out = total, total <= kMaxElements);
+  if (!checked_mul(static_cast<uint64_t>(positions), static_cast<uint64_t>(width), &cache) ||
+      !checked_mul(cache, 2, &both) || !checked_add(both, static_cast<uint64_t>(positions), &total) ||
+      total > kMaxElements) {
+    return false;
+  }
+  *out = total;
+  return true;
 }
 
-// out[0..n) = weighted sum of the rows v_j (row j at v + j * stride) with
-// weights w[0..count). A plain elementwise loop per row: it vectorises.
 // out[d] = sum_j w[j] * v_j[d] (j ascending; row j at v + j * stride),
 // d in [0, n). Blocks of 16 columns are accumulated in registers over all
 // j (LaneSums), so out is written once, not once per row; the rest of the
@@ -116,6 +118,9 @@ void run_attention(const BoundOp& op) {
   float* scores = op.state + 2 * max_positions * width;
   // Divide (not multiply by a reciprocal), as Hugging Face GPT-2 does.
   const float scale = std::sqrt(static_cast<float>(head_dim));
+  // The session keeps position + rows <= max_positions (position_limit);
+  // checked again, once per run, so no misuse can write past the cache.
+  if (k_cache == nullptr || position < 0 || position > max_positions - rows) return;
 
   // Every row's keys and values first: row i only reads positions <= its
   // own, so the later rows' entries are not seen early.

@@ -60,6 +60,9 @@ void run_embedding(const BoundOp& op) {
   const int64_t width = table.dims[1];
   if (op.params.embedding.positional) {
     const int64_t first = op.sequence != nullptr ? op.sequence->position : 0;
+    // The session keeps position + rows <= V (position_limit); checked
+    // again, once per run, so no misuse reads outside the table.
+    if (first < 0 || first > table.dims[0] - rows) return;
     if (table.packed != nullptr) {
       for (int64_t i = 0; i < rows; ++i) codec::decode_row(*table.packed, first + i, out + i * width);
     } else {
@@ -76,6 +79,9 @@ void run_embedding(const BoundOp& op) {
     return;
   }
   for (int64_t i = 0; i < rows; ++i) {
+    // check_run rejected such an id; never read outside the table anyway
+    // (one compare per row, not per element).
+    if (id[i] < 0 || id[i] >= table.dims[0]) continue;
     std::memcpy(out + i * width, table.data + static_cast<int64_t>(id[i]) * width,
                 static_cast<size_t>(width) * sizeof(float));
   }

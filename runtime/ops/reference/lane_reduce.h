@@ -6,8 +6,9 @@
 // CPU's vector width; for rows of hundreds of values it is also more
 // accurate than one running sum (each partial sum is 16x shorter).
 //
-// Used by LAYER_NORM (mean, variance) and ATTENTION (q . k), which run for
-// every token of a transformer's decoding.
+// Used by LAYER_NORM (mean, variance) and ATTENTION (q . k, and LaneSums
+// alone for the weighted sum of values), which run for every token of a
+// transformer's decoding.
 #pragma once
 
 #include <cstdint>

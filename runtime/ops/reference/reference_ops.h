@@ -13,7 +13,10 @@ namespace nibble::ref {
 Status check_op(const BoundOp& op);
 
 // Runs the op. Precondition: check_op(op) returned ok; for sequence
-// models, op.sequence->position + rows <= position_limit(op).
+// models, op.sequence->position + rows <= position_limit(op), and
+// check_run(op) returned ok if needs_run_check(op). (The stateful ops and
+// EMBEDDING still refuse to touch memory outside their cache or table when
+// this is broken: they leave the output, or the bad row, untouched.)
 void run_op(const BoundOp& op);
 
 // Bytes of state the session allocates for the op (zeroed; see
