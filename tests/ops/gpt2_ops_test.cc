@@ -63,7 +63,7 @@ class Gpt2OnOps {
       state_floats += ref::state_bytes(op) / sizeof(float);
       limit_ = std::min(limit_, ref::position_limit(op));
     }
-    state_.assign(state_floats, 0.0f);
+    state_.assign(state_floats, std::nanf(""));  // not zeroed, as in a session
     uint64_t offset = 0;
     for (BoundOp& op : ops_) {
       op.sequence = &seq_;

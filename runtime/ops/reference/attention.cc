@@ -10,7 +10,9 @@
 // prompt run in one go or in chunks gives the same outputs.
 //
 // State (BoundOp::state, attention_state_bytes): K cache [max_positions][E],
-// V cache [max_positions][E], then one row of scores [max_positions]. Keys
+// V cache [max_positions][E], then one row of scores [max_positions]. The
+// session does not zero it: a run reads only cache positions it or an
+// earlier run of the sequence wrote, and scores it has just computed. Keys
 // and values of a position are contiguous per head, so every inner loop
 // (the q . k dot product, the weighted sum of v rows) walks contiguous
 // memory.

@@ -19,8 +19,9 @@ Status check_op(const BoundOp& op);
 // this is broken: they leave the output, or the bad row, untouched.)
 void run_op(const BoundOp& op);
 
-// Bytes of state the session allocates for the op (zeroed; see
-// BoundOp::state): the key/value cache of ATTENTION, 0 for stateless ops.
+// Bytes of state the session allocates for the op (not zeroed: the ops
+// write a position's state before reading it; see BoundOp::state): the
+// key/value cache and score scratch of ATTENTION, 0 for stateless ops.
 // Precondition: check_op(op) returned ok.
 uint64_t state_bytes(const BoundOp& op);
 
