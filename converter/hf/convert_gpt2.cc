@@ -21,7 +21,8 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 
 // HF_DIR or HF_DIR/config.json -> HF_DIR.
-std::string checkpoint_dir(const std::string& path) {
+std::string checkpoint_dir(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();  // "dir/" names files "dir/config.json"
   if (!ends_with(path, "config.json") || std::filesystem::is_directory(path)) return path;
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   return parent.empty() ? "." : parent.string();

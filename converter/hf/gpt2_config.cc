@@ -65,6 +65,13 @@ class ConfigReader {
 Gpt2Config parse_gpt2_config(const std::string& text, const std::string& path) {
   const json::Value root = json::parse(text, path);
   if (!root.is_object()) throw Error(path + ": not a JSON object");
+  // json::Value keeps repeated keys; which one a reader takes is not
+  // defined, so a repeated key is refused rather than guessed.
+  for (size_t k = 0; k < root.object.size(); ++k) {
+    for (size_t j = 0; j < k; ++j) {
+      if (root.object[j].first == root.object[k].first) throw Error(path + ": '" + root.object[k].first + "' appears twice");
+    }
+  }
   ConfigReader r(root, path);
   Gpt2Config c;
   const json::Value* type = r.get("model_type");

@@ -503,6 +503,7 @@ TEST(Gpt2ImportErrors, MalformedConfig) {
       {"\"n_layer\": 4", "\"n_layer\": 4, \"scale_attn_by_inverse_layer_idx\": true", "'scale_attn_by_inverse_layer_idx' is true"},
       {"\"n_layer\": 4", "\"n_layer\": -4", "'n_layer' is -4, outside 1.."},
       {"\"vocab_size\": 2048", "\"vocab_size\": 2048.5", "'vocab_size' is not an integer"},
+      {"\"n_head\": 4", "\"n_head\": 4, \"n_head\": 8", "config.json: 'n_head' appears twice"},
   };
   const std::string config = read_bytes(fixture("config.json"));
   for (const Case& c : cases) {
