@@ -107,8 +107,13 @@ ConvertReport convert_onnx_file(const std::string& onnx_path, const std::string&
 
 std::string format_report(const ConvertReport& r) {
   std::ostringstream os;
-  os << "onnx nodes: " << r.onnx_nodes << " -> nibble ops: " << r.ops_out << "\n";
-  os << "folded nodes: " << r.folded_nodes << ", batchnorm folded into conv: " << r.batchnorms_folded
+  if (!r.checkpoint.empty()) {
+    os << "checkpoint: " << r.checkpoint << "\n";
+    os << "checkpoint tensors: " << r.checkpoint_tensors << " -> nibble ops: " << r.ops_out << "\n";
+  } else {
+    os << "onnx nodes: " << r.onnx_nodes << " -> nibble ops: " << r.ops_out << "\n";
+  }
+  if (r.checkpoint.empty()) os << "folded nodes: " << r.folded_nodes << ", batchnorm folded into conv: " << r.batchnorms_folded
      << ", batchnorm as mul+add: " << r.batchnorms_lowered << ", fused activations: " << r.fused_activations
      << ", layout transposes inserted: " << r.transposes_inserted << "\n";
   os << "ops:";

@@ -1,4 +1,5 @@
-// The converter's public API: ONNX file in, .nbl file out.
+// The converter's public API: an ONNX file or a Hugging Face GPT-2
+// checkpoint in, .nbl file out.
 #pragma once
 
 #include <cstdint>
@@ -41,10 +42,16 @@ struct ConvertOptions {
   std::string activation_calib = "minmax";
   // Writes the per-layer error report as a self-contained HTML page.
   std::string report_html;
+  // Hugging Face checkpoints: rows per run, the maximum of every sequence
+  // tensor (0: min(n_positions, 128)).
+  int64_t max_tokens = 0;
 };
 
 struct ConvertReport {
   int onnx_nodes = 0;            // nodes in the ONNX graph
+  // Hugging Face checkpoints: "gpt2, 4 layers, ..." and the tensors read.
+  std::string checkpoint;
+  int checkpoint_tensors = 0;
   int folded_nodes = 0;          // nodes evaluated at conversion time
   int batchnorms_folded = 0;     // BatchNormalization merged into a Conv
   int batchnorms_lowered = 0;    // standalone BatchNormalization -> Mul + Add
@@ -68,6 +75,14 @@ struct ConvertReport {
 // complete new file or is untouched). Throws Error.
 ConvertReport convert_onnx_file(const std::string& onnx_path, const std::string& out_path,
                                 const ConvertOptions& options);
+
+// Converts a Hugging Face GPT-2 checkpoint (hf_path: its directory or its
+// config.json) to out_path, atomically. Throws Error.
+ConvertReport convert_hf_checkpoint(const std::string& hf_path, const std::string& out_path,
+                                    const ConvertOptions& options);
+
+// A directory or a config.json: a Hugging Face checkpoint.
+bool is_hf_checkpoint_path(const std::string& path);
 
 // The report as the tool prints it (several lines).
 std::string format_report(const ConvertReport& report);

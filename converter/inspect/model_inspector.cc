@@ -104,6 +104,19 @@ std::string options_string(const fb::Operator& op) {
     case fb::OpOptions::ConcatOptions: os << "axis=" << op.options_as_ConcatOptions()->axis(); break;
     case fb::OpOptions::SoftmaxOptions: os << "axis=" << op.options_as_SoftmaxOptions()->axis(); break;
     case fb::OpOptions::TransposeOptions: os << "perm=" << list(op.options_as_TransposeOptions()->perm()); break;
+    case fb::OpOptions::EmbeddingOptions:
+      os << (op.options_as_EmbeddingOptions()->positional() ? "positional" : "by id");
+      break;
+    case fb::OpOptions::LayerNormOptions: os << "epsilon=" << op.options_as_LayerNormOptions()->epsilon(); break;
+    case fb::OpOptions::GeluOptions: {
+      const char* name = fb::EnumNameGeluApproximation(op.options_as_GeluOptions()->approximation());
+      os << "approximation=" << (*name ? name : "UNKNOWN");
+      break;
+    }
+    case fb::OpOptions::AttentionOptions:
+      os << "heads=" << op.options_as_AttentionOptions()->num_heads()
+         << " max_positions=" << op.options_as_AttentionOptions()->max_positions() << " causal";
+      break;
     default: break;
   }
   std::string s = os.str();
@@ -232,7 +245,11 @@ Inspection inspect_model_file(const std::string& path) {
     if (t < 0) return "-";
     if (static_cast<uint32_t>(t) >= num_tensors) throw Error(path + ": malformed (tensor index " + std::to_string(t) + " out of range)");
     const fb::Tensor* x = tensors->Get(t);
-    return str(x->name()) + list(x->shape());
+    std::string shape = list(x->shape());
+    // A sequence tensor's first dim is a maximum: a run uses n <= it rows.
+    if (x->sequence() && shape.size() > 1) shape.insert(1, "<=");
+    if (x->type() != fb::ElementType::F32) shape += std::string(" ") + fb::EnumNameElementType(x->type());
+    return str(x->name()) + shape;
   };
   r.arena_bytes = model->plan() ? model->plan()->arena_bytes() : 0;
   const fb::Metadata* meta = model->metadata();
@@ -271,6 +288,16 @@ Inspection inspect_model_file(const std::string& path) {
     text << "\n";
     json << "]";
   }
+  if (const fb::Tokenizer* tok = model->tokenizer()) {
+    const uint32_t tokens = tok->token_offsets() && tok->token_offsets()->size() > 0 ? tok->token_offsets()->size() - 1 : 0;
+    const uint32_t merges = tok->merge_results() ? tok->merge_results()->size() : 0;
+    const char* kind = fb::EnumNameTokenizerKind(tok->kind());
+    text << "tokenizer: " << (*kind ? kind : "UNKNOWN") << ", " << tokens << " tokens, " << merges << " merges, bos "
+         << tok->bos_token() << ", eos " << tok->eos_token() << "\n";
+    json << ",\"tokenizer\":{\"kind\":" << json_string(*kind ? kind : "UNKNOWN") << ",\"tokens\":" << tokens
+         << ",\"merges\":" << merges << ",\"bos_token\":" << tok->bos_token() << ",\"eos_token\":" << tok->eos_token()
+         << "}";
+  }
   const auto* ops = model->operators();
   r.num_operators = ops ? static_cast<int>(ops->size()) : 0;
   text << "operators (" << r.num_operators << "):\n";
@@ -287,7 +314,8 @@ Inspection inspect_model_file(const std::string& path) {
     // Each layer's weight codec, so a mixed per-layer policy is visible.
     std::string weight_codec;
     double weight_bpw = 0;
-    if ((op->opcode() == fb::OpCode::CONV2D || op->opcode() == fb::OpCode::LINEAR) && op->inputs() &&
+    if ((op->opcode() == fb::OpCode::CONV2D || op->opcode() == fb::OpCode::LINEAR ||
+         op->opcode() == fb::OpCode::EMBEDDING) && op->inputs() &&
         op->inputs()->size() > 1) {
       const int32_t w = op->inputs()->Get(1);
       const fb::Tensor* wt = w >= 0 && static_cast<uint32_t>(w) < num_tensors ? tensors->Get(w) : nullptr;

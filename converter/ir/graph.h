@@ -28,6 +28,9 @@ struct Value {
   // raw float32).
   std::shared_ptr<const EncodedWeights> encoded;
   bool nhwc = false;
+  // Activations only: shape[0] is the token axis and holds its maximum
+  // (schema Tensor.sequence); a run processes the first n rows.
+  bool sequence = false;
   // Shape ONNX shape inference found (-1 for unknown dims), if any; checked
   // against our own static shapes.
   bool has_onnx_shape = false;
@@ -68,6 +71,10 @@ struct NbOp {
   std::vector<int64_t> starts, steps;  // SLICE
   int axis = 0;                        // CONCAT, SOFTMAX
   std::vector<int> perm;               // TRANSPOSE
+  bool positional = false;             // EMBEDDING: rows by position, not by id
+  float epsilon = 1e-5f;               // LAYER_NORM
+  fb::GeluApproximation gelu = fb::GeluApproximation::TANH;  // GELU
+  int num_heads = 0, max_positions = 0;                      // ATTENTION
 
   bool has_activation() const;
 };

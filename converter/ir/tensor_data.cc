@@ -9,6 +9,7 @@ const char* dtype_name(DType t) {
     case DType::kFloat32: return "float32";
     case DType::kInt64: return "int64";
     case DType::kBool: return "bool";
+    case DType::kInt32: return "int32";
   }
   return "?";
 }

@@ -11,7 +11,8 @@ namespace nibble::convert {
 
 using Shape = std::vector<int64_t>;
 
-enum class DType { kFloat32, kInt64, kBool };
+// kInt32: only graph inputs (token ids); constants are never int32.
+enum class DType { kFloat32, kInt64, kBool, kInt32 };
 
 const char* dtype_name(DType t);
 int64_t shape_numel(const Shape& shape);

@@ -29,6 +29,15 @@ std::string layer_name(const std::string& node_name, const std::string& op_type)
   return name;
 }
 
+std::string weight_module_name(const std::string& weight_name) {
+  const std::string suffix = ".weight";
+  if (weight_name.size() <= suffix.size() ||
+      weight_name.compare(weight_name.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    return weight_name;
+  }
+  return weight_name.substr(0, weight_name.size() - suffix.size());
+}
+
 bool glob_match(const std::string& pattern, const std::string& name) {
   return fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
 }

@@ -11,6 +11,12 @@ namespace nibble::convert::quant {
 // "linear"; a name without '/' is returned unchanged.
 std::string layer_name(const std::string& node_name, const std::string& op_type);
 
+// The module a weight tensor belongs to: "wte.weight" -> "wte" (a tied
+// weight is read by several nodes, e.g. GPT-2's lm_head LINEAR reads
+// wte's table, so the user names it by its own module). Names without
+// the ".weight" suffix are returned unchanged.
+std::string weight_module_name(const std::string& weight_name);
+
 // Shell-style glob (*, ?, [..]) over the whole name.
 bool glob_match(const std::string& pattern, const std::string& name);
 

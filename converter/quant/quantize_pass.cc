@@ -9,6 +9,7 @@
 #include "converter/quant/codec_spec.h"
 #include "converter/quant/layer_names.h"
 #include "converter/quant/weight_quantizer.h"
+#include "converter/writer/model_writer.h"
 
 namespace nibble::convert::quant {
 
@@ -37,7 +38,8 @@ struct Choice {
 };
 
 bool matches(const std::string& glob, const Layer& l) {
-  return glob_match(glob, l.name) || glob_match(glob, l.node_name) || glob_match(glob, l.weight_name);
+  return glob_match(glob, l.name) || glob_match(glob, l.node_name) || glob_match(glob, l.weight_name) ||
+         glob_match(glob, weight_module_name(l.weight_name));
 }
 
 std::vector<Rule> parse_rules(const std::vector<std::string>& texts) {
@@ -81,7 +83,10 @@ std::vector<Layer> weight_layers(const Graph& g, const ActivationStats* stats) {
   std::vector<Layer> layers;
   std::unordered_map<int, bool> seen;
   for (const Node& n : g.nodes) {
-    if (n.nb.code != fb::OpCode::CONV2D && n.nb.code != fb::OpCode::LINEAR) continue;
+    // A token EMBEDDING's table is a weight matrix like a LINEAR's (rows
+    // decoded on the fly); learned position tables stay f32.
+    const bool table = n.nb.code == fb::OpCode::EMBEDDING && !n.nb.positional;
+    if (n.nb.code != fb::OpCode::CONV2D && n.nb.code != fb::OpCode::LINEAR && !table) continue;
     const int w = n.input(1);
     if (!g.is_constant(w) || seen[w]) continue;
     seen[w] = true;
@@ -90,13 +95,13 @@ std::vector<Layer> weight_layers(const Graph& g, const ActivationStats* stats) {
     l.node_name = n.name;
     l.name = layer_name(n.name, n.op_type);
     l.weight_name = g.values[w].name;
-    l.op = n.nb.code == fb::OpCode::CONV2D ? "CONV2D" : "LINEAR";
+    l.op = opcode_name(n.nb.code);
     l.shape = g.values[w].memory_shape();
     l.rows = l.shape.empty() ? 1 : l.shape[0];
     l.cols = l.rows > 0 ? shape_numel(l.shape) / l.rows : 0;
     // Column k of a CONV2D row (OHWI) reads input channel k % (C / groups);
     // with one group that is a channel of the input itself.
-    if (stats != nullptr && n.nb.groups == 1) {
+    if (stats != nullptr && n.nb.groups == 1 && !table) {
       auto it = stats->channel_mean_square.find(n.input(0));
       if (it != stats->channel_mean_square.end() && !it->second.empty()) {
         const std::vector<float>& ms = it->second;
@@ -268,10 +273,10 @@ ModelReport quantize_graph(Graph& g, const QuantizationPolicy& policy, const Act
     }
   }
   for (size_t k = 0; k < keep.size(); ++k) {
-    if (!keep_used[k]) throw Error("--keep '" + keep[k] + "' matches no CONV2D/LINEAR layer");
+    if (!keep_used[k]) throw Error("--keep '" + keep[k] + "' matches no CONV2D/LINEAR/EMBEDDING weight");
   }
   for (const Rule& r : rules) {
-    if (!r.glob.empty() && !r.used) throw Error("--codec '" + r.text + "': '" + r.glob + "' matches no CONV2D/LINEAR layer");
+    if (!r.glob.empty() && !r.used) throw Error("--codec '" + r.text + "': '" + r.glob + "' matches no CONV2D/LINEAR/EMBEDDING weight");
   }
 
   std::vector<Choice> chosen(layers.size());

@@ -1,4 +1,5 @@
-// nibble-convert MODEL.onnx -o OUT.nbl [--input-shape NAME=D0,D1,..]
+// nibble-convert MODEL.onnx|HF_DIR -o OUT.nbl [--input-shape NAME=D0,D1,..]
+//                [--max-tokens N]
 //                [--bind NAME=FILE.pb] [--codec SPEC|GLOB=SPEC].. [--keep GLOBS]
 //                [--target-bpw B] [--calib FILE] [--report FILE.html] [--quiet]
 // Exit codes: 0 converted, 1 conversion failed, 2 usage error.
@@ -13,8 +14,12 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: nibble-convert MODEL.onnx -o OUT.nbl [options]\n"
+    "       nibble-convert HF_DIR -o OUT.nbl [options]\n"
     "\n"
-    "Converts an ONNX model (opset 7..17) to a nibble .nbl file.\n"
+    "Converts an ONNX model (opset 7..17), or a Hugging Face GPT-2 checkpoint\n"
+    "(HF_DIR: config.json, model.safetensors or model.safetensors.index.json,\n"
+    "vocab.json + merges.txt; HF_DIR/config.json is accepted too), to a nibble\n"
+    ".nbl file.\n"
     "\n"
     "options:\n"
     "  -o, --output FILE           the .nbl file to write (required)\n"
@@ -22,6 +27,8 @@ constexpr const char* kUsage =
     "                              dynamic dims not given default to 1\n"
     "  --bind NAME=FILE.pb         make a graph input the constant in a serialized\n"
     "                              TensorProto file (repeatable)\n"
+    "  --max-tokens N              GPT-2: tokens per run, the sequence maximum\n"
+    "                              (1..n_positions; default min(n_positions, 128))\n"
     "\n"
     "weight quantization (docs/CODECS.md):\n"
     "  --codec SPEC                codec of every Conv/Linear weight: f32 f16 bf16\n"
@@ -31,6 +38,7 @@ constexpr const char* kUsage =
     "  --codec 'GLOB=SPEC'         codec of the layers whose name matches (repeatable;\n"
     "                              later rules win), e.g. 'layer3.*=lsq:7'\n"
     "  --keep GLOB[,GLOB..]        layers kept in f32, e.g. 'conv1,linear'\n"
+    "                              (GPT-2: modules such as 'h.*.mlp.*', 'wte')\n"
     "  --target-bpw B              choose each layer's width in the --codec family\n"
     "                              to meet B bits per weight (greedy, SNR gain per bit)\n"
     "  --calib FILE                calibration inputs: .f32 raw float32 samples or\n"
@@ -135,6 +143,14 @@ int main(int argc, char** argv) {
         options.calib_samples = static_cast<int>(n);
       } else if (arg == "--activation-calib") {
         options.activation_calib = value();
+      } else if (arg == "--max-tokens") {
+        const std::string v = value();
+        char* end = nullptr;
+        const long long n = std::strtoll(v.c_str(), &end, 10);
+        if (v.empty() || *end != '\0' || n < 1 || n > (1 << 24)) {
+          throw UsageError{"--max-tokens needs a token count >= 1, got '" + v + "'"};
+        }
+        options.max_tokens = n;
       } else if (arg == "--report") {
         options.report_html = value();
       } else if (!arg.empty() && arg[0] == '-') {
@@ -156,7 +172,13 @@ int main(int argc, char** argv) {
   }
   for (int k = 0; k < argc; ++k) options.command_line += (k ? " " : "") + quote(argv[k]);
   try {
-    const auto report = nibble::convert::convert_onnx_file(model, output, options);
+    const bool hf = nibble::convert::is_hf_checkpoint_path(model);
+    if (!hf && options.max_tokens != 0) {
+      std::cerr << "nibble-convert: --max-tokens applies to Hugging Face checkpoints only (see nibble-convert --help)\n";
+      return 2;
+    }
+    const auto report = hf ? nibble::convert::convert_hf_checkpoint(model, output, options)
+                           : nibble::convert::convert_onnx_file(model, output, options);
     if (!quiet) std::cout << "nibble-convert: " << model << " -> " << output << "\n" << format_report(report);
   } catch (const std::exception& e) {
     std::string msg = e.what();

@@ -50,10 +50,14 @@ void check_graph(const Graph& g) {
         if (d == 0) fail(n, "output '" + g.values[v].name + "' is empty (a zero dimension); empty tensors are not supported");
       }
     }
-    for (int v : n.inputs) {
-      if (v >= 0 && g.values[v].dtype != DType::kFloat32) {
-        fail(n, "internal error: non-float tensor '" + g.values[v].name + "' reaches an operator");
-      }
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      const int v = n.inputs[k];
+      if (v < 0 || g.values[v].dtype == DType::kFloat32) continue;
+      // Token ids (int32, a graph input) are the one non-float tensor the
+      // file carries: EMBEDDING's first input reads them.
+      const bool ids = n.nb.code == fb::OpCode::EMBEDDING && k == 0 && g.values[v].dtype == DType::kInt32 &&
+                       g.is_graph_input(v);
+      if (!ids) fail(n, "internal error: non-float tensor '" + g.values[v].name + "' reaches an operator");
     }
   }
 }
@@ -102,6 +106,18 @@ flatbuffers::Offset<void> build_options(flatbuffers::FlatBufferBuilder& b, const
       *type = fb::OpOptions::TransposeOptions;
       return fb::CreateTransposeOptionsDirect(b, &o.perm).Union();
     }
+    case fb::OpCode::EMBEDDING:
+      *type = fb::OpOptions::EmbeddingOptions;
+      return fb::CreateEmbeddingOptions(b, o.positional).Union();
+    case fb::OpCode::LAYER_NORM:
+      *type = fb::OpOptions::LayerNormOptions;
+      return fb::CreateLayerNormOptions(b, o.epsilon).Union();
+    case fb::OpCode::GELU:
+      *type = fb::OpOptions::GeluOptions;
+      return fb::CreateGeluOptions(b, o.gelu).Union();
+    case fb::OpCode::ATTENTION:
+      *type = fb::OpOptions::AttentionOptions;
+      return fb::CreateAttentionOptions(b, o.num_heads, o.max_positions).Union();
   }
   throw Error("internal error: unknown opcode");
 }
@@ -144,6 +160,25 @@ flatbuffers::Offset<void> build_codec(flatbuffers::FlatBufferBuilder& b, const E
           .Union();
   }
   throw Error("internal error: unknown codec format");
+}
+
+flatbuffers::Offset<fb::Tokenizer> build_tokenizer(flatbuffers::FlatBufferBuilder& b, const BpeVocabulary& v) {
+  if (v.empty()) return 0;
+  if (v.merges.size() != v.merge_results.size()) throw Error("internal error: tokenizer merges and merge results differ in count");
+  std::vector<uint8_t> bytes;
+  std::vector<uint32_t> offsets{0};
+  for (const std::string& token : v.tokens) {
+    bytes.insert(bytes.end(), token.begin(), token.end());
+    if (bytes.size() > 0xffffffffull) throw Error("the tokenizer's token bytes exceed 4 GiB");
+    offsets.push_back(static_cast<uint32_t>(bytes.size()));
+  }
+  std::vector<int32_t> merges;
+  for (const auto& [left, right] : v.merges) {
+    merges.push_back(left);
+    merges.push_back(right);
+  }
+  return fb::CreateTokenizerDirect(b, fb::TokenizerKind::GPT2_BPE, &bytes, &offsets, &merges, &v.merge_results,
+                                   v.bos_token, v.eos_token);
 }
 
 }  // namespace
@@ -200,7 +235,8 @@ WrittenModel build_model_file(const Graph& g, const FileMetadata& meta) {
     const Value& v = g.values[order[t]];
     const std::vector<int64_t> shape = v.memory_shape();
     if (!v.is_constant()) {
-      tensors.push_back(fb::CreateTensorDirect(b, v.name.c_str(), &shape, fb::ElementType::F32));
+      const fb::ElementType type = v.dtype == DType::kInt32 ? fb::ElementType::I32 : fb::ElementType::F32;
+      tensors.push_back(fb::CreateTensorDirect(b, v.name.c_str(), &shape, type, fb::Codec::NONE, 0, -1, v.sequence));
       continue;
     }
     data.resize(align_up(data.size(), kSegmentAlignment), '\0');
@@ -245,8 +281,9 @@ WrittenModel build_model_file(const Graph& g, const FileMetadata& meta) {
   for (const auto& [k, val] : meta.entries) entries.push_back(fb::CreateKeyValueDirect(b, k.c_str(), val.c_str()));
   const auto metadata = fb::CreateMetadataDirect(b, kProducer, kProducerVersion, meta.source_file.c_str(),
                                                  meta.source_sha256.c_str(), meta.converter_options.c_str(), &entries);
+  const auto tokenizer = build_tokenizer(b, meta.tokenizer);
   const auto model = fb::CreateModelDirect(b, kFormatVersion, &tensors, &segments, data.size(), &ops, &inputs,
-                                           &outputs, plan, metadata);
+                                           &outputs, plan, metadata, tokenizer);
   fb::FinishSizePrefixedModelBuffer(b, model);
 
   const uint64_t fb_bytes = b.GetSize();

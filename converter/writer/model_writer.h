@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "converter/ir/bpe_vocabulary.h"
 #include "converter/ir/graph.h"
 
 namespace nibble::convert {
@@ -15,6 +16,8 @@ struct FileMetadata {
   std::string source_sha256;
   std::string converter_options;
   std::vector<std::pair<std::string, std::string>> entries;
+  // Written as Model.tokenizer when not empty (GPT-2 checkpoints).
+  BpeVocabulary tokenizer;
 };
 
 struct WrittenModel {
