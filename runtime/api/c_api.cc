@@ -5,14 +5,10 @@
 #include <cstring>
 #include <new>
 
+#include "api/c_handles.h"
 #include "core/allocation.h"
 #include "core/format.h"
 #include "nibble/nibble.hpp"
-
-struct nibble_model {
-  nibble::Model model;
-  nibble::Allocator allocator;  // of this handle
-};
 
 struct nibble_session {
   nibble::Session session;

@@ -1,7 +1,7 @@
 // The load-time checks of a .nbl image, in order: buffer size and
 // alignment, size prefix, identifier, the FlatBuffers Verifier, format
 // version, data region and segments, tensors, operators and graph
-// order, graph inputs/outputs, memory plan. No pointer into the file is
+// order, graph inputs/outputs, the embedded tokenizer, memory plan. No pointer into the file is
 // formed before the value it comes from has been checked.
 #include <cstring>
 
@@ -11,6 +11,7 @@
 #include "loader/file_layout.h"
 #include "loader/model_impl.h"
 #include "loader/op_parser.h"
+#include "loader/tokenizer_verifier.h"
 #include "planner/memory_planner.h"
 
 namespace nibble {
@@ -315,6 +316,8 @@ Status verify_model(const uint8_t* base, uint64_t size, Model::Impl* impl) {
   NIBBLE_RETURN_IF_ERROR(verify_graph_io(impl->root->inputs(), "input", impl, &impl->num_inputs, &impl->inputs));
   NIBBLE_RETURN_IF_ERROR(verify_graph_io(impl->root->outputs(), "output", impl, &impl->num_outputs, &impl->outputs));
   NIBBLE_RETURN_IF_ERROR(verify_graph_rules(impl));
+  // The embedded vocabulary (optional) is independent of the graph.
+  NIBBLE_RETURN_IF_ERROR(verify_tokenizer(impl->root->tokenizer()));
   TensorLifetime* lifetimes = allocate_array<TensorLifetime>(impl->allocator, impl->num_tensors);
   if (lifetimes == nullptr) return NIBBLE_ERROR(kOutOfMemory, "no memory for tensor lifetimes");
   Status status = verify_dataflow(impl, lifetimes);

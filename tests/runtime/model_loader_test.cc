@@ -290,5 +290,31 @@ TEST(CApi, RunsTheValidModel) {
   nibble_model_free(model);
 }
 
+TEST(ModelLoader, AcceptsAValidEmbeddedTokenizer) {
+  Knobs k;
+  k.write_tokenizer = true;
+  k.tokenizer = testing::byte_level_tokenizer();
+  Status status = load_status(build_model(k));
+  EXPECT_TRUE(status.is_ok()) << status.message();
+}
+
+// The full rule set has its own tests (tests/tokenizer); here: the loader
+// runs it, so a file with a broken vocabulary does not load at all.
+TEST(ModelLoader, RejectsAMalformedTokenizerTable) {
+  Knobs k;
+  k.write_tokenizer = true;
+  k.tokenizer = testing::byte_level_tokenizer();
+  k.tokenizer.merge_results = {257, 257};  // "a" + "b" is not "abc"
+  Status status = load_status(build_model(k));
+  EXPECT_EQ(status.code(), StatusCode::kMalformed);
+  EXPECT_NE(std::strstr(status.message(), "tokenizer merge 0"), nullptr) << status.message();
+
+  k.tokenizer = testing::byte_level_tokenizer();
+  k.tokenizer.token_offsets.pop_back();  // the last token now runs past the offsets
+  status = load_status(build_model(k));
+  EXPECT_EQ(status.code(), StatusCode::kOutOfRange);
+  EXPECT_NE(std::strstr(status.message(), "token_offsets end"), nullptr) << status.message();
+}
+
 }  // namespace
 }  // namespace nibble

@@ -17,6 +17,23 @@ AlignedImage aligned_copy(const std::vector<uint8_t>& bytes) {
   return image;
 }
 
+TokenizerTable byte_level_tokenizer() {
+  TokenizerTable t;
+  for (int byte = 0; byte < 256; ++byte) {
+    t.token_offsets.push_back(static_cast<uint32_t>(t.token_bytes.size()));
+    t.token_bytes.push_back(static_cast<uint8_t>(byte));
+  }
+  for (const char* extra : {"ab", "abc"}) {
+    t.token_offsets.push_back(static_cast<uint32_t>(t.token_bytes.size()));
+    t.token_bytes.insert(t.token_bytes.end(), extra, extra + std::strlen(extra));
+  }
+  t.token_offsets.push_back(static_cast<uint32_t>(t.token_bytes.size()));
+  t.merges = {'a', 'b', 256, 'c'};
+  t.merge_results = {256, 257};
+  t.eos = 257;
+  return t;
+}
+
 std::vector<uint8_t> build_model(const Knobs& k) {
   namespace f = nibble::fb;
   flatbuffers::FlatBufferBuilder b;
@@ -62,8 +79,14 @@ std::vector<uint8_t> build_model(const Knobs& k) {
   }
   std::vector<int32_t> inputs = {0};
   auto metadata = f::CreateMetadataDirect(b, "test", "0", "built-in", "", "");
+  flatbuffers::Offset<f::Tokenizer> tokenizer = 0;
+  if (k.write_tokenizer) {
+    const TokenizerTable& t = k.tokenizer;
+    tokenizer = f::CreateTokenizerDirect(b, static_cast<f::TokenizerKind>(t.kind), &t.token_bytes, &t.token_offsets,
+                                         &t.merges, &t.merge_results, t.bos, t.eos);
+  }
   auto model = f::CreateModelDirect(b, k.format_version, &tensors, &segments, data.size(), &ops, &inputs,
-                                    &k.graph_outputs, plan, metadata);
+                                    &k.graph_outputs, plan, metadata, tokenizer);
   b.FinishSizePrefixed(model, f::ModelIdentifier());
 
   std::vector<uint8_t> file(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());

@@ -12,6 +12,22 @@
 
 namespace nibble::testing {
 
+// The vectors of a schema Tokenizer table, written as given (so tests can
+// break any rule).
+struct TokenizerTable {
+  uint8_t kind = 0;  // GPT2_BPE
+  std::vector<uint8_t> token_bytes;
+  std::vector<uint32_t> token_offsets;
+  std::vector<int32_t> merges;
+  std::vector<int32_t> merge_results;
+  int32_t bos = -1;
+  int32_t eos = -1;
+};
+
+// The 256 single bytes (token b is byte b) and the merges "a"+"b" -> 256
+// "ab", "ab"+"c" -> 257 "abc"; eos 257.
+TokenizerTable byte_level_tokenizer();
+
 struct Knobs {
   uint32_t format_version = 1;
   std::vector<int64_t> x_shape = {1, 4};
@@ -32,6 +48,8 @@ struct Knobs {
   // Tensor.sequence of x, w, b, y, z (a token model: dims[0] set per run).
   std::vector<bool> sequence = {false, false, false, false, false};
   bool x_int32 = false;  // x declared I32 (only EMBEDDING may read I32)
+  bool write_tokenizer = false;  // Model.tokenizer = the table below
+  TokenizerTable tokenizer;
 };
 
 // A 64-byte aligned copy of a model image.

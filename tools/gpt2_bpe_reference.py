@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""An independent reference for nibble's GPT-2 tokenizer tests: the classic
+GPT-2 encoder (openai/gpt-2 src/encoder.py's algorithm: bytes_to_unicode,
+the pre-tokenization regex with the `regex` module, BPE by lowest merge
+rank) over a vocab.json + merges.txt.
+
+  gpt2_bpe_reference.py VOCAB_JSON MERGES_TXT encode TEXT...   ids per text
+  gpt2_bpe_reference.py VOCAB_JSON MERGES_TXT cases            the C++ tables
+      of tests/tokenizer/gpt2_reference_cases.h (pre-token byte lengths and
+      ids of the strings in CASES, and of RANDOM_CASES random strings)
+"""
+import json
+import random
+import sys
+
+import regex
+
+PATTERN = regex.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+""")
+
+
+def bytes_to_unicode():
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + \
+        list(range(ord("®"), ord("ÿ") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return dict(zip(bs, map(chr, cs)))
+
+
+def get_pairs(word):
+    return {(word[i], word[i + 1]) for i in range(len(word) - 1)}
+
+
+class Encoder:
+    def __init__(self, vocab_path, merges_path):
+        with open(vocab_path, encoding="utf-8") as f:
+            self.encoder = json.load(f)
+        with open(merges_path, encoding="utf-8") as f:
+            lines = f.read().split("\n")
+        if lines and lines[0].startswith("#version"):
+            lines = lines[1:]
+        merges = [tuple(line.split()) for line in lines if line.strip()]
+        self.bpe_ranks = dict(zip(merges, range(len(merges))))
+        self.byte_encoder = bytes_to_unicode()
+
+    def bpe(self, token):
+        word = tuple(token)
+        pairs = get_pairs(word)
+        if not pairs:
+            return list(word)
+        while True:
+            bigram = min(pairs, key=lambda pair: self.bpe_ranks.get(pair, float("inf")))
+            if bigram not in self.bpe_ranks:
+                break
+            first, second = bigram
+            new_word = []
+            i = 0
+            while i < len(word):
+                try:
+                    j = word.index(first, i)
+                    new_word.extend(word[i:j])
+                    i = j
+                except ValueError:
+                    new_word.extend(word[i:])
+                    break
+                if word[i] == first and i < len(word) - 1 and word[i + 1] == second:
+                    new_word.append(first + second)
+                    i += 2
+                else:
+                    new_word.append(word[i])
+                    i += 1
+            word = tuple(new_word)
+            if len(word) == 1:
+                break
+            pairs = get_pairs(word)
+        return list(word)
+
+    def pieces(self, text):
+        return PATTERN.findall(text)
+
+    def encode(self, text):
+        ids = []
+        for piece in self.pieces(text):
+            token = "".join(self.byte_encoder[b] for b in piece.encode("utf-8"))
+            ids.extend(self.encoder[t] for t in self.bpe(token))
+        return ids
+
+
+# Tricky strings: whitespace runs, contractions (case-sensitive), scripts,
+# digits of several kinds, punctuation, Unicode spaces. Only characters of
+# Unicode 14 or earlier: the runtime's tables are Unicode 14 (Python 3.11),
+# the `regex` module may know newer characters.
+CASES = [
+    "Hello world",
+    "ROMEO:\nBut soft, what light",
+    "a  b",
+    "trailing spaces   ",
+    "   leading",
+    "\n\nFirst Citizen:\n\n\n",
+    "tabs\tand\t\tmore\t",
+    "I'm can't we're they've I'll he'd she's",
+    "I'M CAN'T WE'RE THEY'VE",
+    "'s's 'tis 'ell ''ll",
+    "café naïve résumé",
+    "Ünïcödé ÀÉÎÕÜ",
+    "日本語のテキスト",
+    "中文 混合 English",
+    "emoji 😀👍🏽 done",
+    "family 👨\u200d👩\u200d👧 zwj",
+    "12345 3.14159 1,000,000",
+    "x2y3 ٣٤ ½ Ⅻ",
+    "!!! ??? ... --- ;;",
+    "(a+b)*[c/d] {e}",
+    "mixed Ελληνικά русский עברית",
+    "nbsp\u00a0here and\u00a0\u00a0two",
+    "em\u2003space\u3000ideographic\u2028line",
+    "\u200bzero width",
+    "\r\n windows \r\n",
+    " ",
+    "  \n  x",
+    "end with newline\n",
+    "a\x1c b\x1f",
+    "don't stop\n\n  \tNow",
+    "\u00a0x \u00a0 y",
+    "ﬁ ligature ß ẞ",
+    "a   'll",
+    "KING HENRY VI:\nWhat, will the aspiring blood of Lancaster",
+]
+
+RANDOM_POOL = list("ab Z9'  \t\n\r.,!?sltdrevm") + ["é", "日", "٣", "\u00a0", "\u3000", "😀", "ß", "\u2028", "\x1c"]
+RANDOM_CASES = 40
+
+
+def cpp_string(text):
+    out = []
+    for b in text.encode("utf-8"):
+        if 32 <= b < 127 and chr(b) not in "\\\"?":
+            out.append(chr(b))
+        else:
+            out.append("\\x%02x\"\"" % b)
+    return "\"" + "".join(out) + "\""
+
+
+def emit_cases(enc):
+    rng = random.Random(6)
+    texts = list(CASES)
+    for _ in range(RANDOM_CASES):
+        texts.append("".join(rng.choice(RANDOM_POOL) for _ in range(rng.randint(1, 24))))
+    print("// GENERATED by tools/gpt2_bpe_reference.py (classic GPT-2 encoder, Python `regex` %s)"
+          % regex.__version__)
+    print("// over tests/fixtures/gpt2-shakespeare/{vocab.json,merges.txt}:")
+    print("//   tools/gpt2_bpe_reference.py VOCAB MERGES cases > tests/tokenizer/gpt2_reference_cases.h")
+    print("// piece_bytes: the UTF-8 byte length of each pre-token; ids: the encoding.")
+    print("#pragma once")
+    print()
+    print("#include <cstdint>")
+    print("#include <vector>")
+    print()
+    print("struct Gpt2ReferenceCase {")
+    print("  const char* text;")
+    print("  std::vector<int> piece_bytes;")
+    print("  std::vector<int32_t> ids;")
+    print("};")
+    print()
+    print("// The first %d are hand-picked, the rest random strings (seed 6)." % len(CASES))
+    print("inline const std::vector<Gpt2ReferenceCase>& gpt2_reference_cases() {")
+    print("  static const std::vector<Gpt2ReferenceCase> cases = {")
+    for text in texts:
+        pieces = [len(p.encode("utf-8")) for p in enc.pieces(text)]
+        assert sum(pieces) == len(text.encode("utf-8"))
+        ids = enc.encode(text)
+        print("      {%s, {%s}, {%s}}," % (cpp_string(text), ", ".join(map(str, pieces)), ", ".join(map(str, ids))))
+    print("  };")
+    print("  return cases;")
+    print("}")
+
+
+def main():
+    if len(sys.argv) < 4:
+        sys.exit(__doc__)
+    enc = Encoder(sys.argv[1], sys.argv[2])
+    if sys.argv[3] == "encode":
+        for text in sys.argv[4:]:
+            print(" ".join(map(str, enc.encode(text))))
+    elif sys.argv[3] == "cases":
+        emit_cases(enc)
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
