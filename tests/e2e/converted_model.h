@@ -2,6 +2,7 @@
 // temporary directory, and hands out its path.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace nibble::testing {
@@ -11,5 +12,9 @@ namespace nibble::testing {
 // With a codec (nibble-convert's --codec SPEC), its weights are quantized
 // with it: TempDir()/<onnx_name>.<codec>.nbl.
 const std::string& converted_fixture(const std::string& onnx_name, const std::string& codec = "");
+
+// The same for the Hugging Face GPT-2 fixture (fixtures/gpt2-shakespeare),
+// with a codec and a row count per run (0: the converter's default).
+const std::string& converted_gpt2(const std::string& codec = "", int64_t max_tokens = 0);
 
 }  // namespace nibble::testing
