@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """GPT-2 decode speed and memory per codec, against FP32 (XNNPACK Linear).
 
-    bench/gpt2_decode_bench.py BUILD_DIR [--checkpoint DIR] [--codecs f32,q8_0,q4_0,...]
+    bench/gpt2_decode_bench.py BUILD_DIR [--checkpoint DIR] [--codecs "f32;q8_0;q4_0;..."]
                                [--threads 1,2] [--tokens 64] [--json]
 
 Makes a GPT-2-124M-shaped checkpoint with tools/make_gpt2_checkpoint.py
@@ -27,7 +27,7 @@ def last_json(text):
 
 
 def run(cmd):
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
     if p.returncode != 0:
         raise RuntimeError(" ".join(cmd) + " failed:\n" + p.stderr)
     return p.stdout
@@ -37,9 +37,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build")
     ap.add_argument("--checkpoint")
-    ap.add_argument("--codecs", default="f32,q8_0,int:8,q4_0,q4_1,int:4,lut:4,pqnt:4,int:3,lut:3")
+    ap.add_argument("--codecs", default="f32;q8_0;int:8;q4_0;q4_1;int:4;pqnt:4;lut:4;lut:4,group=32;lut:3,group=32",
+                    help="codecs separated by ;")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--tokens", type=int, default=64)
+    ap.add_argument("--activations", default="f32", help="f32 or int8: what the fused kernels multiply")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     convert = os.path.join(a.build, "converter", "nibble-convert")
@@ -49,25 +51,25 @@ def main():
     ckpt = a.checkpoint
     if ckpt is None:
         ckpt = os.path.join(work, "gpt2-124m")
-        run([sys.executable, os.path.join(ROOT, "tools", "make_gpt2_checkpoint.py"), ckpt, "--size", "124M"])
+        run([os.path.join(ROOT, "tools", "make_gpt2_checkpoint.py"), ckpt, "--size", "124M"])
     cfg = json.load(open(os.path.join(ckpt, "config.json")))
     # wpe stays f32; a decode step reads one of its rows.
     wpe_bytes = cfg["n_positions"] * cfg["n_embd"] * 4
     bw = last_json(run([bench, "--families", "bandwidth", "--json"]))
     read_gbps = bw.get("read_gbps", bw.get("gbps"))
     rows = []
-    for codec in a.codecs.split(","):
-        model = os.path.join(work, codec.replace(":", "_") + ".nbl")
+    for codec in a.codecs.split(";"):
+        model = os.path.join(work, codec.replace(":", "_").replace(",", "_").replace("=", "_") + ".nbl")
         cmd = [convert, ckpt, "-o", model]
         if codec != "f32":
             cmd += ["--codec", codec]
         run(cmd)
         for t in a.threads.split(","):
-            r = last_json(run([gpt2, "-m", model, "-p", "The", "-n", str(a.tokens), "--threads", t, "--json"]))
+            r = last_json(run([gpt2, "-m", model, "-p", "The", "-n", str(a.tokens), "--threads", t, "--activations", a.activations, "--json"]))
             # Per token the decode step reads every weight once, except the
             # position table (one row): weight_bytes - wpe bytes.
             per_token = r["weight_bytes"] - wpe_bytes
-            rows.append(dict(codec=codec, threads=int(t), decode_tok_s=r["decode_tok_s"],
+            rows.append(dict(codec=codec, threads=int(t), activations=a.activations, decode_tok_s=r["decode_tok_s"],
                              prefill_tok_s=r["prefill_tok_s"], ttft_ms=r["ttft_ms"], model_bytes=r["model_bytes"],
                              weight_bytes_per_token=per_token, peak_rss_bytes=r["peak_rss_bytes"],
                              pct_bandwidth=100.0 * per_token * r["decode_tok_s"] / (read_gbps * 1e9)))
