@@ -6,7 +6,8 @@ set -euo pipefail
 build=${1:?usage: check_no_exceptions.sh BUILD_DIR}
 status=0
 for lib in runtime/libnibble_core.a runtime/libnibble_runtime.a runtime/ops/reference/libnibble_reference_ops.a \
-           runtime/backend/xnnpack/libnibble_xnnpack_backend.a kernels/libnibble_kernels.a; do
+           runtime/backend/xnnpack/libnibble_xnnpack_backend.a kernels/libnibble_kernels.a \
+           runtime/extension/tokenizer/libnibble_tokenizer.a; do
   [ -f "$build/$lib" ] || continue
   # Class typeinfo only: UBSan's -fsanitize=function emits typeinfo for
   # function *signatures* (they contain a parenthesis), which is not RTTI

@@ -41,7 +41,7 @@ cmake --build "$build" -j "$jobs" || fail "build"
 elf=$build/examples/bare-metal/bare_metal_demo.elf
 [ -f "$elf" ] || fail "link: $elf was not produced"
 libs=(runtime/libnibble_core.a runtime/libnibble_runtime.a runtime/ops/reference/libnibble_reference_ops.a
-      kernels/libnibble_kernels.a)
+      kernels/libnibble_kernels.a runtime/extension/tokenizer/libnibble_tokenizer.a)
 for lib in "${libs[@]}"; do [ -f "$build/$lib" ] || fail "missing $lib"; done
 
 echo "== sizes (arm-none-eabi-size, bytes)"

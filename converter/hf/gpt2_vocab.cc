@@ -109,15 +109,23 @@ void read_merges_txt(const std::string& path, const std::map<uint32_t, uint8_t>&
   const std::string text = read_file(path);
   std::set<std::pair<int32_t, int32_t>> pairs;
   size_t line_start = 0;
+  size_t blank_line = 0;  // the first blank line, if any: only more blank lines may follow
   for (size_t line_no = 1; line_start < text.size(); ++line_no) {
     size_t end = text.find('\n', line_start);
     if (end == std::string::npos) end = text.size();
     std::string line = text.substr(line_start, end - line_start);
     line_start = end + 1;
     if (!line.empty() && line.back() == '\r') line.pop_back();  // CRLF files
-    if (line.empty()) continue;
-    if (line_no == 1 && line.rfind("#version", 0) == 0) continue;
+    if (line.empty()) {
+      if (blank_line == 0) blank_line = line_no;
+      continue;
+    }
     const std::string where = path + ":" + std::to_string(line_no);
+    if (blank_line != 0) {
+      throw Error(where + ": merge after the blank line " + std::to_string(blank_line) +
+                  " (blank lines may only end the file)");
+    }
+    if (line_no == 1 && line.rfind("#version", 0) == 0) continue;
     size_t space = line.find(' ');
     if (space == std::string::npos || space == 0 || space + 1 == line.size() ||
         line.find(' ', space + 1) != std::string::npos) {

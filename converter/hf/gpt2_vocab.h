@@ -12,7 +12,7 @@ namespace nibble::convert {
 // printable byte-to-unicode map (undone here, so tokens are raw bytes);
 // ids must be exactly 0..V-1, each once, and no two tokens may be the same
 // bytes. merges.txt: an optional first line "#version...", then one
-// "left right" pair per line in rank order (blank lines ignored); both
+// "left right" pair per line in rank order (blank lines only at the end); both
 // parts and their concatenation must be tokens. bos/eos are the id of
 // "<|endoftext|>" if the vocabulary has it, else -1 (the caller may set
 // them from config.json). Throws Error naming the file and the line or

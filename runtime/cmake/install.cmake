@@ -2,7 +2,7 @@
 # CMakeLists.txt, after every part is defined):
 #
 #   nibble_shared  libnibble.so: the whole runtime (core, kernels, reference
-#                  ops, XNNPACK backend, C and C++ APIs) in one shared
+#                  ops, XNNPACK backend, tokenizer, C and C++ APIs) in one shared
 #                  library that exports the public API only (nibble.map);
 #                  XNNPACK, pthreadpool and cpuinfo are linked dynamically.
 #   nibble_static  libnibble.a: the same objects in one archive.
@@ -28,7 +28,9 @@ set(NIBBLE_PUBLIC_HEADERS
   ${PROJECT_SOURCE_DIR}/runtime/include/nibble/nibble.h
   ${PROJECT_SOURCE_DIR}/runtime/include/nibble/nibble.hpp
   ${PROJECT_SOURCE_DIR}/runtime/include/nibble/quant.h
-  ${PROJECT_SOURCE_DIR}/runtime/include/nibble/status.h)
+  ${PROJECT_SOURCE_DIR}/runtime/include/nibble/status.h
+  ${PROJECT_SOURCE_DIR}/runtime/include/nibble/tokenizer.h
+  ${PROJECT_SOURCE_DIR}/runtime/include/nibble/tokenizer.hpp)
 
 # ------------------------------------------- what the runtime is made of
 # Walk the link graph of nibble_runtime: the project's static (and object)
@@ -89,6 +91,8 @@ function(_nibble_pkg_walk item)
 endfunction()
 
 _nibble_pkg_walk(nibble_runtime)
+# The tokenizer extension sits above the runtime; it ships in the same library.
+_nibble_pkg_walk(nibble_tokenizer)
 list(REMOVE_DUPLICATES _nibble_pkg_external)
 
 set(_nibble_pkg_objects "")

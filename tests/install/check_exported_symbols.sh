@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # libnibble.so exports the public API and nothing else: every defined
-# dynamic symbol is a nibble_* C function (nibble/nibble.h) or a member of
-# nibble::Model, nibble::Session, nibble::Status, or one of the free
+# dynamic symbol is a nibble_* C function (nibble/nibble.h, quant.h,
+# tokenizer.h) or a member of nibble::Model, nibble::Session,
+# nibble::Status, nibble::Tokenizer, or one of the free
 # functions nibble::status_code_name, backend_name, cpu_description
 # (nibble/nibble.hpp, nibble/status.h). No XNNPACK, FlatBuffers, standard
 # library or internal nibble symbols (verify_model, Model::Impl, ...).
@@ -9,7 +10,7 @@
 #
 # With INCLUDE_DIR (runtime/include), the exported nibble_* functions are
 # also checked against the NIBBLE_API declarations of the C headers
-# (nibble/nibble.h, nibble/quant.h), in both directions.
+# (nibble/nibble.h, nibble/quant.h, nibble/tokenizer.h), in both directions.
 #
 # usage: check_exported_symbols.sh path/to/libnibble.so [INCLUDE_DIR]
 set -euo pipefail
@@ -22,7 +23,7 @@ symbols=$(nm -D --defined-only -C "$lib" | sed -E 's/^[0-9a-fA-F]* +//; s/@+[A-Z
 [ -n "$symbols" ] || { echo "FAIL: $lib exports nothing"; exit 1; }
 
 public_re='^[TW] (nibble_[a-z0-9_]+'
-public_re+='|nibble::(Model|Session|Status)::(~?[A-Za-z_][A-Za-z0-9_]*|operator=)\(.*\)( const)?'
+public_re+='|nibble::(Model|Session|Status|Tokenizer)::(~?[A-Za-z_][A-Za-z0-9_]*|operator=)\(.*\)( const)?'
 public_re+='|nibble::(status_code_name|backend_name|cpu_description)\(.*\))$'
 # (Members of nested classes such as Model::Impl, which inherit the outer
 # class's visibility, do not match: they are internal.)
@@ -46,7 +47,9 @@ for want in nibble_status_string nibble_cpu_description nibble_model_load_buffer
             'nibble::Status::error(' 'nibble::status_code_name(' 'nibble::backend_name(' \
             'nibble::cpu_description(' \
             nibble_quant_context_create nibble_quant_context_destroy nibble_quantize_f32 nibble_dequantize_f32 \
-            nibble_quant_params_f32; do
+            nibble_quant_params_f32 \
+            nibble_tokenizer_create nibble_tokenizer_encode nibble_tokenizer_decode nibble_tokenizer_free \
+            'nibble::Tokenizer::from_model(' 'nibble::Tokenizer::encode(' 'nibble::Tokenizer::decode('; do
   if ! grep -qF -- " $want" <<<"$symbols"; then
     echo "FAIL: $lib does not export $want"
     status=1
@@ -54,7 +57,7 @@ for want in nibble_status_string nibble_cpu_description nibble_model_load_buffer
 done
 
 if [ -n "$include_dir" ]; then
-  c_headers=("$include_dir/nibble/nibble.h" "$include_dir/nibble/quant.h")
+  c_headers=("$include_dir/nibble/nibble.h" "$include_dir/nibble/quant.h" "$include_dir/nibble/tokenizer.h")
   declared=$(cat "${c_headers[@]}" | grep -oE 'NIBBLE_API[^(]*[^a-z0-9_(](nibble_[a-z0-9_]+) *\(' |
     grep -oE 'nibble_[a-z0-9_]+ *\($' | tr -d ' (' | sort -u)
   exported=$(sed -nE 's/^[TW] (nibble_[a-z0-9_]+)$/\1/p' <<<"$symbols" | sort -u)
@@ -66,7 +69,7 @@ if [ -n "$include_dir" ]; then
     status=1
   done
   for name in $(comm -13 <(echo "$declared") <(echo "$exported")); do
-    echo "FAIL: $lib exports $name, which no C header (nibble.h, quant.h) declares"
+    echo "FAIL: $lib exports $name, which no C header (nibble.h, quant.h, tokenizer.h) declares"
     status=1
   done
 fi

@@ -61,8 +61,8 @@ done
 [ -n "$libdir" ] || fail "no nibble.pc under $prefix"
 
 headers=$(cd "$prefix/include" && find . -type f | sort | tr '\n' ' ')
-[ "$headers" = "./nibble/arena_allocator.h ./nibble/nibble.h ./nibble/nibble.hpp ./nibble/quant.h ./nibble/status.h " ] ||
-  fail "installed headers are '$headers', expected exactly nibble/{arena_allocator.h,nibble.h,nibble.hpp,quant.h,status.h}"
+[ "$headers" = "./nibble/arena_allocator.h ./nibble/nibble.h ./nibble/nibble.hpp ./nibble/quant.h ./nibble/status.h ./nibble/tokenizer.h ./nibble/tokenizer.hpp " ] ||
+  fail "installed headers are '$headers', expected exactly nibble/{arena_allocator.h,nibble.h,nibble.hpp,quant.h,status.h,tokenizer.h,tokenizer.hpp}"
 for f in libnibble.so libnibble.a cmake/nibble/nibbleConfig.cmake cmake/nibble/nibbleConfigVersion.cmake \
          cmake/nibble/nibbleTargets.cmake; do
   [ -e "$libdir/$f" ] || fail "not installed: $libdir/$f"
@@ -71,15 +71,16 @@ done
 echo "   headers: $headers"
 
 # The public headers compile on their own, with nothing but the prefix on
-# the include path: nibble.h and quant.h as strict C99, nibble.hpp as C++17.
-for c_header in nibble.h quant.h; do
+# the include path: nibble.h, quant.h and tokenizer.h as strict C99,
+# nibble.hpp and tokenizer.hpp as C++17.
+for c_header in nibble.h quant.h tokenizer.h; do
   echo "#include <nibble/$c_header>" >"$tmp/h.c"
   "$cc" -std=c99 -pedantic -Wall -Wextra -Werror -I"$prefix/include" -fsyntax-only "$tmp/h.c" ||
     fail "nibble/$c_header does not compile as C99 on its own"
 done
-printf '#include <nibble/nibble.hpp>\n#include <nibble/arena_allocator.h>\n' >"$tmp/h.cc"
+printf '#include <nibble/nibble.hpp>\n#include <nibble/arena_allocator.h>\n#include <nibble/tokenizer.hpp>\n' >"$tmp/h.cc"
 "${CXX:-c++}" -std=c++17 -Wall -Wextra -Werror -I"$prefix/include" -fsyntax-only "$tmp/h.cc" ||
-  fail "nibble/nibble.hpp and nibble/arena_allocator.h do not compile as C++17 on their own"
+  fail "nibble/nibble.hpp, arena_allocator.h and tokenizer.hpp do not compile as C++17 on their own"
 
 # ---------------------------------------------------------------- data
 step "model and data"

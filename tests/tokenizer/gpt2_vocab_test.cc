@@ -88,6 +88,7 @@ TEST_F(Gpt2VocabularyErrors, EachRuleNamesFileAndPlace) {
       {byte_vocab("\"ab\": 256"), "b a\n", "merges.txt:1: merge result \"ba\" is not a token"},
       {byte_vocab("\"ab\": 256"), "a b\na b\n", "merges.txt:2: merge \"a b\" repeats"},
       {byte_vocab("\"ab\": 256"), "a  b\n", "merges.txt:1: expected"},
+      {byte_vocab("\"ab\": 256"), "#version: 0.2\n\na b\n", "merges.txt:3: merge after the blank line 2"},
   };
   for (const Case& c : cases) {
     const std::string message = error_of(c.vocab, c.merges);

@@ -123,6 +123,7 @@ TEST_F(ByteLevel, RoundTripsRandomBytes) {
 // at the pairs those joins create, even a created pair of lower rank.
 // Here rank 0 is ("ab", "a") and rank 1 ("a", "b"): "abab" becomes
 // "ab" "ab" (GPT-2), not "aba" "b" (a heap that never defers).
+// tools/gpt2_bpe_reference.py's encoder gives the same on this table.
 TEST(TokenizerMerging, OnePassPerRankAsGpt2) {
   TokenizerTable t = byte_level_tokenizer();
   t.token_bytes.resize(t.token_offsets[256]);
