@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <vector>
 
 #include "common/cifar_reader.h"
@@ -25,7 +26,8 @@ struct Output {
 };
 
 Output run(const std::string& command) {
-  const std::string err_path = ::testing::TempDir() + "/cli_stderr.txt";
+  // Tests run as concurrent processes: one stderr file per process.
+  const std::string err_path = ::testing::TempDir() + "/cli_stderr_" + std::to_string(getpid()) + ".txt";
   Output o{-1, "", ""};
   FILE* pipe = popen((command + " 2>" + err_path).c_str(), "r");
   if (pipe == nullptr) return o;

@@ -2,6 +2,7 @@
 // malformed vocab.json / merges.txt rejected with the file and the line
 // or token named.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -36,7 +37,10 @@ TEST(Gpt2Vocabulary, ReadsTheFixture) {
 class Gpt2VocabularyErrors : public ::testing::Test {
  protected:
   std::string write(const std::string& name, const std::string& text) {
-    const std::string path = ::testing::TempDir() + "gpt2_vocab_test_" + name;
+    // ctest runs each test in its own process, several at once: the name
+    // carries the process id so that they never share a file.
+    const std::string path =
+        ::testing::TempDir() + "gpt2_vocab_test_" + std::to_string(getpid()) + "_" + name;
     std::ofstream(path, std::ios::binary) << text;
     return path;
   }
