@@ -241,7 +241,8 @@ TEST(Gpt2, TokenIdOutsideTheVocabularyIsAnError) {
 
 // Quantized weights: every LINEAR (and the tied lm_head) on the fused
 // kernels; results independent of the thread count; perplexity over the
-// first 2048 validation tokens close to FP32's on the same tokens.
+// first 2048 validation tokens (one window of 256 under emulation) close to
+// FP32's on the same tokens.
 struct QuantCase {
   const char* codec;
   ActivationPrecision activations;
@@ -257,7 +258,11 @@ TEST_P(Gpt2Quantized, RunsFusedAndStaysCloseToFp32) {
   Lm lm = Lm::open(testing::converted_gpt2(c.codec), options);
   EXPECT_EQ(lm.session.num_fused_ops(), 17u);  // 16 block LINEARs + lm_head
   std::vector<int32_t> tokens = val_tokens(lm.model);
+#if NIBBLE_EMULATED
+  tokens.resize(257);  // one window: the kernels' numbers, in minutes less under qemu
+#else
   tokens.resize(2048);
+#endif
   size_t n = 0;
   const double ppl = perplexity(lm, tokens, &n);
   Lm fp32 = Lm::open(testing::converted_gpt2());
