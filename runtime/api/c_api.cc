@@ -15,38 +15,13 @@ struct nibble_session {
   nibble::Allocator allocator;  // of this handle
 };
 
+using nibble::c_api::allocate_handle;
+using nibble::c_api::free_handle;
+using nibble::c_api::invalid;
+using nibble::c_api::report;
+using nibble::c_api::to_cpp;
+
 namespace {
-
-nibble_status report(const nibble::Status& status, nibble_error* error) {
-  const nibble_status code = static_cast<nibble_status>(status.code());
-  if (error != nullptr) {
-    error->status = code;
-    nibble::format(error->message, sizeof(error->message), "%s", status.message());
-  }
-  return code;
-}
-
-nibble_status invalid(const char* what, nibble_error* error) {
-  return report(NIBBLE_ERROR(kInvalidArgument, "%s", what), error);
-}
-
-// The C struct has the C++ one's fields; copy rather than cast.
-nibble::Allocator to_cpp(const nibble_allocator& a) { return nibble::Allocator{a.allocate, a.deallocate, a.context}; }
-
-// Handles are allocated before the object they wrap and freed after it, so
-// the allocator sees a stack (see nibble::Allocator).
-template <typename Handle>
-void* allocate_handle(const nibble::Allocator& a) {
-  return nibble::allocate_zeroed(a, sizeof(Handle), alignof(Handle));
-}
-
-template <typename Handle>
-void free_handle(Handle* handle) {
-  if (handle == nullptr) return;
-  const nibble::Allocator a = handle->allocator;
-  handle->~Handle();
-  nibble::release(a, handle);
-}
 
 void fill_info(const nibble::TensorInfo& in, nibble_tensor_info* out) {
   out->name = in.name;

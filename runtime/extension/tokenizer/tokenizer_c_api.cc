@@ -11,30 +11,22 @@ struct nibble_tokenizer {
   nibble::Allocator allocator;  // of this handle
 };
 
-namespace {
-
-nibble_status report(const nibble::Status& status, nibble_error* error) {
-  const nibble_status code = static_cast<nibble_status>(status.code());
-  if (error != nullptr) {
-    error->status = code;
-    nibble::format(error->message, sizeof(error->message), "%s", status.message());
-  }
-  return code;
-}
-
-}  // namespace
+using nibble::c_api::allocate_handle;
+using nibble::c_api::free_handle;
+using nibble::c_api::invalid;
+using nibble::c_api::report;
+using nibble::c_api::to_cpp;
 
 extern "C" {
 
 nibble_status nibble_tokenizer_create(const nibble_model* model, const nibble_allocator* allocator,
                                       nibble_tokenizer** tokenizer, nibble_error* error) {
-  if (tokenizer == nullptr) return report(NIBBLE_ERROR(kInvalidArgument, "tokenizer out-pointer is null"), error);
+  if (tokenizer == nullptr) return invalid("tokenizer out-pointer is null", error);
   *tokenizer = nullptr;
-  if (model == nullptr) return report(NIBBLE_ERROR(kInvalidArgument, "model is null"), error);
-  nibble::Allocator a = nibble::default_allocator();
-  if (allocator != nullptr) a = nibble::Allocator{allocator->allocate, allocator->deallocate, allocator->context};
+  if (model == nullptr) return invalid("model is null", error);
+  const nibble::Allocator a = allocator != nullptr ? to_cpp(*allocator) : nibble::default_allocator();
   // The handle before the tokenizer's tables, freed after them: a stack.
-  void* memory = nibble::allocate_zeroed(a, sizeof(nibble_tokenizer), alignof(nibble_tokenizer));
+  void* memory = allocate_handle<nibble_tokenizer>(a);
   if (memory == nullptr) return report(NIBBLE_ERROR(kOutOfMemory, "no memory for a tokenizer handle"), error);
   auto result = nibble::Tokenizer::from_model(model->model, &a);
   if (!result.is_ok()) {
@@ -45,22 +37,17 @@ nibble_status nibble_tokenizer_create(const nibble_model* model, const nibble_al
   return NIBBLE_OK;
 }
 
-void nibble_tokenizer_free(nibble_tokenizer* tokenizer) {
-  if (tokenizer == nullptr) return;
-  const nibble::Allocator a = tokenizer->allocator;
-  tokenizer->~nibble_tokenizer();
-  nibble::release(a, tokenizer);
-}
+void nibble_tokenizer_free(nibble_tokenizer* tokenizer) { free_handle(tokenizer); }
 
 nibble_status nibble_tokenizer_encode(const nibble_tokenizer* tokenizer, const char* text, size_t length,
                                       int32_t* ids, size_t capacity, size_t* count, nibble_error* error) {
-  if (tokenizer == nullptr) return report(NIBBLE_ERROR(kInvalidArgument, "tokenizer is null"), error);
+  if (tokenizer == nullptr) return invalid("tokenizer is null", error);
   return report(tokenizer->tokenizer.encode(text, length, ids, capacity, count), error);
 }
 
 nibble_status nibble_tokenizer_decode(const nibble_tokenizer* tokenizer, const int32_t* ids, size_t n, char* out,
                                       size_t capacity, size_t* length, nibble_error* error) {
-  if (tokenizer == nullptr) return report(NIBBLE_ERROR(kInvalidArgument, "tokenizer is null"), error);
+  if (tokenizer == nullptr) return invalid("tokenizer is null", error);
   return report(tokenizer->tokenizer.decode(ids, n, out, capacity, length), error);
 }
 
