@@ -6,6 +6,7 @@
 #include <chrono>
 #include <sstream>
 
+#include "converter/convert_steps.h"
 #include "converter/onnx/onnx_importer.h"
 #include "converter/passes/passes.h"
 #include "converter/quant/activation_stats.h"
@@ -19,8 +20,6 @@ namespace nibble::convert {
 namespace {
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
-
-std::string describe_value(const Value& v) { return v.name + " " + shape_string(v.shape); }
 
 ConvertReport run(const std::string& onnx_path, const std::string& out_path, const ConvertOptions& options) {
   ConvertReport report;
@@ -50,12 +49,8 @@ ConvertReport run(const std::string& onnx_path, const std::string& out_path, con
     stats = quant::collect_activation_stats(g, data);
     report.calibration_samples = stats.samples;
   }
-  quant::QuantizationPolicy policy;
-  policy.codec_rules = options.codecs;
-  policy.keep = options.keep;
-  policy.target_bpw = options.target_bpw;
-  report.quantization = quant::quantize_graph(g, policy, options.calib_file.empty() ? nullptr : &stats);
-  report.quantization.model_name = base_name(onnx_path);
+  quantize_with_options(g, options, options.calib_file.empty() ? nullptr : &stats, base_name(onnx_path), &report);
+  // The ONNX path's quantization time includes calibration.
   report.quantization_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - quant_start).count();
 
@@ -64,27 +59,11 @@ ConvertReport run(const std::string& onnx_path, const std::string& out_path, con
   meta.source_sha256 = sha256_hex(bytes);
   meta.converter_options = options.command_line;
   meta.entries = {{"onnx_opset", std::to_string(m.opset)}, {"onnx_producer", m.producer}};
-  if (!report.quantization.layers.empty()) {
-    meta.entries.push_back({"quantization_report", quant::layer_report_json(report.quantization)});
-  }
   if (report.calibration_samples > 0) {
     meta.entries.push_back({"activation_ranges", quant::activation_ranges_json(g, stats)});
     meta.entries.push_back({"calibration_samples", std::to_string(report.calibration_samples)});
   }
-  const WrittenModel written = build_model_file(g, meta);
-  if (!options.report_html.empty() && !report.quantization.layers.empty()) {
-    write_file_atomic(options.report_html, quant::render_html_report(report.quantization, options.command_line));
-  }
-  write_file_atomic(out_path, written.bytes);
-
-  report.ops_out = static_cast<int>(g.nodes.size());
-  for (const Node& n : g.nodes) ++report.op_counts[opcode_name(n.nb.code)];
-  report.weight_bytes = written.weight_bytes;
-  report.data_region_bytes = written.data_region_bytes;
-  report.arena_bytes = written.arena_bytes;
-  report.file_bytes = written.bytes.size();
-  for (int v : g.inputs) report.inputs.push_back(describe_value(g.values[v]));
-  for (int v : g.outputs) report.outputs.push_back(describe_value(g.values[v]));
+  write_converted_model(g, meta, options, out_path, &report);
   return report;
 }
 

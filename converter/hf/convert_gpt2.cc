@@ -2,11 +2,11 @@
 // ONNX passes apply) -> weight quantization -> write. Calibration needs
 // sample inputs the checkpoint cannot provide, so what depends on it
 // (--calib, gptq) is refused here rather than silently skipped.
-#include <chrono>
 #include <filesystem>
 #include <sstream>
 
 #include "converter/convert.h"
+#include "converter/convert_steps.h"
 #include "converter/hf/gpt2_importer.h"
 #include "converter/quant/quantize_pass.h"
 #include "converter/util/file_util.h"
@@ -41,8 +41,6 @@ void check_options(const ConvertOptions& o) {
   if (!o.bind_inputs.empty()) throw Error("--bind does not apply to Hugging Face checkpoints");
 }
 
-std::string describe_value(const Value& v) { return v.name + " " + shape_string(v.shape); }
-
 ConvertReport run(const std::string& dir, const std::string& out_path, const ConvertOptions& options) {
   check_options(options);
   ConvertReport report;
@@ -58,15 +56,7 @@ ConvertReport run(const std::string& dir, const std::string& out_path, const Con
   report.checkpoint = what.str();
   report.checkpoint_tensors = m.checkpoint_tensors;
 
-  const auto quant_start = std::chrono::steady_clock::now();
-  quant::QuantizationPolicy policy;
-  policy.codec_rules = options.codecs;
-  policy.keep = options.keep;
-  policy.target_bpw = options.target_bpw;
-  report.quantization = quant::quantize_graph(g, policy, nullptr);
-  report.quantization.model_name = base_name(dir);
-  report.quantization_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - quant_start).count();
+  quantize_with_options(g, options, nullptr, base_name(dir), &report);
 
   FileMetadata meta;
   meta.source_file = base_name(m.checkpoint_path);
@@ -75,24 +65,8 @@ ConvertReport run(const std::string& dir, const std::string& out_path, const Con
   meta.entries = {{"hf_model_type", "gpt2"},
                   {"hf_activation_function", c.activation_function},
                   {"hf_n_positions", std::to_string(c.n_positions)}};
-  if (!report.quantization.layers.empty()) {
-    meta.entries.push_back({"quantization_report", quant::layer_report_json(report.quantization)});
-  }
   meta.tokenizer = m.vocabulary;
-  const WrittenModel written = build_model_file(g, meta);
-  if (!options.report_html.empty() && !report.quantization.layers.empty()) {
-    write_file_atomic(options.report_html, quant::render_html_report(report.quantization, options.command_line));
-  }
-  write_file_atomic(out_path, written.bytes);
-
-  report.ops_out = static_cast<int>(g.nodes.size());
-  for (const Node& n : g.nodes) ++report.op_counts[opcode_name(n.nb.code)];
-  report.weight_bytes = written.weight_bytes;
-  report.data_region_bytes = written.data_region_bytes;
-  report.arena_bytes = written.arena_bytes;
-  report.file_bytes = written.bytes.size();
-  for (int v : g.inputs) report.inputs.push_back(describe_value(g.values[v]));
-  for (int v : g.outputs) report.outputs.push_back(describe_value(g.values[v]));
+  write_converted_model(g, meta, options, out_path, &report);
   return report;
 }
 
