@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "common/cli.h"
 #include "common/json_writer.h"
 #include "common/process_stats.h"
 #include "common/timer.h"
@@ -24,12 +25,17 @@
 
 namespace {
 
+using nibble::examples::check;
+using nibble::examples::fail;
 using nibble::examples::JsonObject;
 using nibble::examples::LanguageModel;
 using nibble::examples::now_seconds;
+using nibble::examples::parse_float;
+using nibble::examples::parse_int;
 using nibble::examples::peak_rss_bytes;
 using nibble::examples::Sampler;
 using nibble::examples::SamplerOptions;
+using nibble::examples::usage_error;
 
 const char* const kUsage =
     "usage: gpt2 -m MODEL.nbl (-p PROMPT -n N | --perplexity FILE) [options]\n"
@@ -63,32 +69,6 @@ struct Options {
   std::string kernel_isa;
   bool json = false;
 };
-
-[[noreturn]] void usage_error(const std::string& message) {
-  std::fprintf(stderr, "gpt2: %s (see gpt2 --help)\n", message.c_str());
-  std::exit(2);
-}
-
-[[noreturn]] void fail(const std::string& message) {
-  std::fprintf(stderr, "gpt2: error: %s\n", message.c_str());
-  std::exit(1);
-}
-
-long parse_int(const std::string& flag, const char* text, long min) {
-  char* end = nullptr;
-  const long v = std::strtol(text, &end, 10);
-  if (end == text || *end != '\0' || v < min) usage_error(flag + " needs an integer >= " + std::to_string(min));
-  return v;
-}
-
-float parse_float(const std::string& flag, const char* text, float min, float max) {
-  char* end = nullptr;
-  const float v = std::strtof(text, &end);
-  if (end == text || *end != '\0' || !(v >= min && v <= max)) {
-    usage_error(flag + " needs a number in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
-  }
-  return v;
-}
 
 Options parse_args(int argc, char** argv) {
   Options o;
@@ -138,12 +118,6 @@ Options parse_args(int argc, char** argv) {
   if (o.model.empty()) usage_error("missing -m MODEL.nbl");
   if (o.has_prompt == !o.perplexity_file.empty()) usage_error("give either -p PROMPT or --perplexity FILE");
   return o;
-}
-
-template <typename T>
-T check(nibble::Result<T>&& result) {
-  if (!result.is_ok()) fail(result.status().message());
-  return std::move(result.value());
 }
 
 std::vector<int32_t> encode(const nibble::Tokenizer& tokenizer, const std::string& text) {
@@ -288,6 +262,7 @@ int run_generation(const Options& opt, const nibble::Model& model, const nibble:
 }  // namespace
 
 int main(int argc, char** argv) {
+  nibble::examples::set_program_name("gpt2");
   const Options opt = parse_args(argc, argv);
   try {
     nibble::Model model = check(nibble::Model::load_file(opt.model.c_str()));

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/cli.h"
 #include "common/json_writer.h"
 #include "common/process_stats.h"
 #include "common/timer.h"
@@ -60,18 +61,6 @@ struct Options {
   bool json = false;
 };
 
-[[noreturn]] void usage_error(const std::string& message) {
-  std::fprintf(stderr, "resnet: %s (see resnet --help)\n", message.c_str());
-  std::exit(2);
-}
-
-long parse_int(const std::string& flag, const char* text, long min) {
-  char* end = nullptr;
-  const long v = std::strtol(text, &end, 10);
-  if (end == text || *end != '\0' || v < min) usage_error(flag + " needs an integer >= " + std::to_string(min));
-  return v;
-}
-
 Options parse_args(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
@@ -118,17 +107,6 @@ Options parse_args(int argc, char** argv) {
   return o;
 }
 
-[[noreturn]] void fail(const std::string& message) {
-  std::fprintf(stderr, "resnet: error: %s\n", message.c_str());
-  std::exit(1);
-}
-
-template <typename T>
-T check(nibble::Result<T>&& result) {
-  if (!result.is_ok()) fail(result.status().message());
-  return std::move(result.value());
-}
-
 size_t argmax(const float* scores, size_t n) {
   size_t best = 0;
   for (size_t i = 1; i < n; ++i) {
@@ -155,6 +133,7 @@ Shapes check_model_shapes(const nibble::Model& model) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  set_program_name("resnet");
   const Options opt = parse_args(argc, argv);
   try {
     nibble::Model model = check(nibble::Model::load_file(opt.model.c_str()));
