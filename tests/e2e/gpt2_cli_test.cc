@@ -3,13 +3,11 @@
 // code 1 with a one-line error on bad input, 2 on bad options.
 #include <gtest/gtest.h>
 
-#include <array>
 #include <cstdio>
 #include <fstream>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "cli_runner.h"
 #include "converted_model.h"
 #include "converter/util/json.h"
 
@@ -19,27 +17,9 @@ namespace {
 const std::string kFixture = std::string(NIBBLE_FIXTURES_DIR) + "/gpt2-shakespeare";
 const std::string kGpt2 = NIBBLE_GPT2_BIN;
 
-struct Output {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
+using Output = testing::CliOutput;
 
-Output run(const std::string& command) {
-  // Tests run as concurrent processes: one stderr file per process.
-  const std::string err_path = ::testing::TempDir() + "/gpt2_cli_stderr_" + std::to_string(getpid()) + ".txt";
-  Output o{-1, "", ""};
-  FILE* pipe = popen((command + " 2>" + err_path).c_str(), "r");
-  if (pipe == nullptr) return o;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) o.out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream err(err_path);
-  o.err.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
-  return o;
-}
+Output run(const std::string& command) { return testing::run_cli(command); }
 
 convert::json::Value last_json(const std::string& out) {
   std::string t = out;

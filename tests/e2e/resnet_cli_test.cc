@@ -3,15 +3,13 @@
 // one-line error naming the file on bad input, 2 on bad options.
 #include <gtest/gtest.h>
 
-#include <array>
 #include <cstdio>
 #include <fstream>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <vector>
 
 #include "common/cifar_reader.h"
+#include "cli_runner.h"
 #include "converted_model.h"
 
 namespace nibble {
@@ -19,27 +17,9 @@ namespace {
 
 const std::string kFixtures = NIBBLE_FIXTURES_DIR;
 
-struct Output {
-  int exit_code;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
+using Output = testing::CliOutput;
 
-Output run(const std::string& command) {
-  // Tests run as concurrent processes: one stderr file per process.
-  const std::string err_path = ::testing::TempDir() + "/cli_stderr_" + std::to_string(getpid()) + ".txt";
-  Output o{-1, "", ""};
-  FILE* pipe = popen((command + " 2>" + err_path).c_str(), "r");
-  if (pipe == nullptr) return o;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) o.out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream err(err_path);
-  o.err.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
-  return o;
-}
+Output run(const std::string& command) { return testing::run_cli(command); }
 
 std::string last_line(const std::string& s) {
   std::string t = s;
