@@ -2,18 +2,19 @@
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <array>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
 
+#include "support/temp_path.h"
+
 namespace nibble::testing {
 
 CliOutput run_cli(const std::string& command) {
   // ctest runs tests as concurrent processes: one stderr file per process.
-  const std::string err_path = ::testing::TempDir() + "/cli_stderr_" + std::to_string(getpid()) + ".txt";
+  static const std::string err_path = process_temp_path("cli_stderr.txt");
   CliOutput o{-1, "", ""};
   FILE* pipe = popen((command + " 2>" + err_path).c_str(), "r");
   if (pipe == nullptr) return o;

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "converter/convert.h"
+#include "support/temp_path.h"
 
 namespace nibble::testing {
 
@@ -17,7 +18,7 @@ const std::string& converted_fixture(const std::string& onnx_name, const std::st
   for (char& c : file) {
     if (c == ':' || c == ',' || c == '=') c = '_';
   }
-  const std::string out = ::testing::TempDir() + "/" + file + ".nbl";
+  const std::string out = process_temp_path(file + ".nbl");
   convert::ConvertOptions options;
   if (!codec.empty()) options.codecs.push_back(codec);
   try {
@@ -37,7 +38,7 @@ const std::string& converted_gpt2(const std::string& codec, int64_t max_tokens) 
   for (char& c : file) {
     if (c == ':' || c == ',' || c == '=' || c == '*') c = '_';
   }
-  const std::string out = ::testing::TempDir() + "/" + file + ".nbl";
+  const std::string out = process_temp_path(file + ".nbl");
   convert::ConvertOptions options;
   if (!codec.empty()) options.codecs.push_back(codec);
   options.max_tokens = max_tokens;

@@ -7,10 +7,10 @@
 
 namespace nibble::testing {
 
-// Converts NIBBLE_FIXTURES_DIR/<onnx_name> to TempDir()/<onnx_name>.nbl the
-// first time it is asked for; aborts the test (FAIL) on a converter error.
+// Converts NIBBLE_FIXTURES_DIR/<onnx_name> to a file of this process
+// (support/temp_path.h), removed at exit, the first time it is asked for; aborts the test (FAIL) on a converter error.
 // With a codec (nibble-convert's --codec SPEC), its weights are quantized
-// with it: TempDir()/<onnx_name>.<codec>.nbl.
+// with it (a file per codec).
 const std::string& converted_fixture(const std::string& onnx_name, const std::string& codec = "");
 
 // The same for the Hugging Face GPT-2 fixture (fixtures/gpt2-shakespeare),

@@ -18,6 +18,7 @@
 
 #include "converter/convert.h"
 #include "nibble/nibble.hpp"
+#include "support/temp_path.h"
 
 namespace nibble {
 namespace {
@@ -150,7 +151,7 @@ TEST_P(OnnxNodePass, ConvertsAndMatchesExpectedOutput) {
   for (size_t i = c.runtime_inputs; i < names.size(); ++i) {
     options.bind_inputs[names[i]] = data + "/input_" + std::to_string(i) + ".pb";
   }
-  const std::string out = ::testing::TempDir() + "/" + c.name + ".nbl";
+  const std::string out = testing::process_temp_path(std::string(c.name) + ".nbl");
   try {
     convert::convert_onnx_file(dir + "/model.onnx", out, options);
   } catch (const std::exception& e) {
@@ -198,7 +199,7 @@ TEST_P(OnnxNodeReject, FailsWithAClearError) {
   for (size_t i = 1; i < names.size(); ++i) {
     options.bind_inputs[names[i]] = dir + "/test_data_set_0/input_" + std::to_string(i) + ".pb";
   }
-  const std::string out = ::testing::TempDir() + "/" + c.name + ".nbl";
+  const std::string out = testing::process_temp_path(std::string(c.name) + ".nbl");
   std::remove(out.c_str());  // a stale file from an earlier run must not count
   try {
     convert::convert_onnx_file(dir + "/model.onnx", out, options);

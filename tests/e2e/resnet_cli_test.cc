@@ -11,6 +11,7 @@
 #include "common/cifar_reader.h"
 #include "cli_runner.h"
 #include "converted_model.h"
+#include "support/temp_path.h"
 
 namespace nibble {
 namespace {
@@ -68,7 +69,7 @@ TEST(ResnetCli, ClassifiesAPpmImage) {
   // Image 3 of the set as a 32x32 PPM: P6 wants interleaved RGB.
   const examples::CifarFile cifar = examples::read_cifar(kFixtures + "/cifar10_test_1000.bin");
   const examples::CifarImage image = cifar.image(3);
-  const std::string ppm = ::testing::TempDir() + "/image3.ppm";
+  const std::string ppm = testing::process_temp_path("image3.ppm");
   {
     std::ofstream out(ppm, std::ios::binary);
     out << "P6\n32 32\n255\n";

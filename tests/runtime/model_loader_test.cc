@@ -13,6 +13,7 @@
 
 #include "nibble/nibble.h"
 #include "nibble/nibble.hpp"
+#include "support/temp_path.h"
 #include "test_model_builder.h"
 
 namespace nibble {
@@ -238,7 +239,7 @@ TEST(ModelLoader, FileErrorsNameThePath) {
   EXPECT_EQ(missing.status().code(), StatusCode::kIoError);
   EXPECT_NE(std::strstr(missing.status().message(), "/nonexistent/model.nbl"), nullptr);
 
-  const std::string path = ::testing::TempDir() + "/truncated.nbl";
+  const std::string path = testing::process_temp_path("truncated.nbl");
   const std::vector<uint8_t> bytes = build_model();
   std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), 40);
   Result<Model> truncated = Model::load_file(path.c_str());

@@ -2,7 +2,6 @@
 // malformed vocab.json / merges.txt rejected with the file and the line
 // or token named.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -10,6 +9,7 @@
 
 #include "converter/convert.h"
 #include "converter/hf/gpt2_vocab.h"
+#include "support/temp_path.h"
 
 namespace nibble::convert {
 namespace {
@@ -37,10 +37,8 @@ TEST(Gpt2Vocabulary, ReadsTheFixture) {
 class Gpt2VocabularyErrors : public ::testing::Test {
  protected:
   std::string write(const std::string& name, const std::string& text) {
-    // ctest runs each test in its own process, several at once: the name
-    // carries the process id so that they never share a file.
-    const std::string path =
-        ::testing::TempDir() + "gpt2_vocab_test_" + std::to_string(getpid()) + "_" + name;
+    // ctest runs each test in its own process, several at once.
+    const std::string path = nibble::testing::process_temp_path("gpt2_vocab_test_" + name);
     std::ofstream(path, std::ios::binary) << text;
     return path;
   }
