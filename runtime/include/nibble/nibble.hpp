@@ -10,8 +10,8 @@
 // ThreadSanitizer):
 //   - Model: after from_buffer/load_file returns, every const method and
 //     Session::create(model) may run on any threads at once; nothing in
-//     it changes. Moving or destroying a Model needs every Session on it
-//     destroyed first (and no other call on it running).
+//     it changes. Destroy it after every Session created on it, and not
+//     while another thread uses it (nor move it then).
 //   - Session: one thread at a time (no internal lock). Different
 //     Sessions, on one Model or on several, run concurrently without any
 //     coordination. A Session may move between threads if the caller
