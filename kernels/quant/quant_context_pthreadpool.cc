@@ -3,6 +3,7 @@
 #include <pthreadpool.h>
 
 #include "core/allocation.h"
+#include "core/parallelize.h"
 #include "quant/quant_context.h"
 
 namespace nibble::quant {
@@ -71,7 +72,7 @@ void run_chunks(nibble_quant_context* context, const ChunkPlan& plan, uint64_t n
   }
   // No PTHREADPOOL_FLAG_DISABLE_DENORMALS: results must not depend on the
   // thread an element lands on.
-  pthreadpool_parallelize_1d(static_cast<pthreadpool_t>(context->pool), run_one_chunk, &job,
+  parallelize_1d(static_cast<pthreadpool_t>(context->pool), run_one_chunk, &job,
                              static_cast<size_t>(plan.tasks), 0);
 }
 

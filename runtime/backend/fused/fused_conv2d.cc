@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "conv/conv2d.h"
+#include "core/parallelize.h"
 
 namespace nibble::fused {
 namespace {
@@ -104,11 +105,11 @@ void run_conv2d(const BoundOp& op, Isa isa, Kernel kernel, void* workspace, pthr
   if (t.int8) {
     PrepareTasks p{&t, op.inputs[0].data, conv::q8_prepare_units(t.g)};
     const size_t tasks = static_cast<size_t>((p.units + kPixelsPerPrepareTask - 1) / kPixelsPerPrepareTask);
-    pthreadpool_parallelize_1d(pool, prepare_task, &p, tasks, 0);
+    parallelize_1d(pool, prepare_task, &p, tasks, 0);
   } else {
     conv::prepare(t.isa, t.g, op.inputs[0].data, workspace);
   }
-  pthreadpool_parallelize_1d(pool, run_task, &t, static_cast<size_t>(conv::num_tasks(t.g)), 0);
+  parallelize_1d(pool, run_task, &t, static_cast<size_t>(conv::num_tasks(t.g)), 0);
 }
 
 }  // namespace nibble::fused

@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "core/parallelize.h"
 #include "gemm/gemm.h"
 #include "gemv/gemv.h"
 #include "gemv/gemv_q8.h"
@@ -171,16 +172,16 @@ void run_linear(const BoundOp& op, Isa isa, Kernel kernel, void* workspace, pthr
       uint8_t* base = static_cast<uint8_t*>(workspace);
       QuantizeRows q{op.inputs[0].data, t.shape.k, reinterpret_cast<gemv::Q8Activations*>(base),
                      base + l.views_bytes, l.row_bytes, isa};
-      pthreadpool_parallelize_1d(pool, quantize_row, &q, static_cast<size_t>(t.shape.m), 0);
+      parallelize_1d(pool, quantize_row, &q, static_cast<size_t>(t.shape.m), 0);
       t.q8 = q.views;
     }
       [[fallthrough]];
     case Kernel::kGemv:
-      pthreadpool_parallelize_1d(pool, gemv_task, &t, static_cast<size_t>(t.shape.m * t.tasks_per_row), 0);
+      parallelize_1d(pool, gemv_task, &t, static_cast<size_t>(t.shape.m * t.tasks_per_row), 0);
       return;
     case Kernel::kGemmQ8: {
       QuantizeGemmRows q{op.inputs[0].data, t.shape, workspace, isa};
-      pthreadpool_parallelize_1d(pool, quantize_gemm_row, &q, static_cast<size_t>(t.shape.m), 0);
+      parallelize_1d(pool, quantize_gemm_row, &q, static_cast<size_t>(t.shape.m), 0);
     }
       [[fallthrough]];
     case Kernel::kGemm: {
@@ -191,7 +192,7 @@ void run_linear(const BoundOp& op, Isa isa, Kernel kernel, void* workspace, pthr
       const int64_t per_task = panels >= 16 ? 2 : 1;
       t.n_per_task = per_task * step;
       const size_t tasks = static_cast<size_t>((panels + per_task - 1) / per_task);
-      pthreadpool_parallelize_1d(pool, gemm_task, &t, tasks, 0);
+      parallelize_1d(pool, gemm_task, &t, tasks, 0);
       return;
     }
     default: return;  // not a LINEAR kernel

@@ -2,9 +2,15 @@
  * caller-provided nibble_error. No global state: every call reports into
  * the error its caller passes (or nowhere, if that is NULL).
  *
- * Thread safety: a nibble_model is immutable once loaded and may be shared
- * by sessions on any threads. A nibble_session is used by one thread at a
- * time. nibble_session_run() allocates no memory.
+ * Thread safety (the C++ API's contract, nibble/nibble.hpp, in short;
+ * docs/THREADING.md): a nibble_model is immutable once loaded; any number
+ * of threads may query it and create sessions on it at once. It is freed
+ * after every session on it. A nibble_session is used by one thread at a
+ * time; different sessions run concurrently. A session with num_threads
+ * > 1 has its own pool; results are bit-identical for any thread count.
+ * Allocator callbacks run on the calling thread (never a pool thread);
+ * one allocator shared by objects created or freed on different threads
+ * must be thread-safe. nibble_session_run() allocates no memory.
  *
  * Memory: every allocation of a model or session (the handle included)
  * goes through a nibble_allocator when one is given, else malloc/free.

@@ -6,6 +6,35 @@
 // one thread at a time. Everything a Session needs is allocated in
 // Session::create(); Session::run() allocates nothing.
 //
+// Thread safety (docs/THREADING.md; tested by tests/concurrency under
+// ThreadSanitizer):
+//   - Model: after from_buffer/load_file returns, every const method and
+//     Session::create(model) may run on any threads at once; nothing in
+//     it changes. Destroy it after every Session created on it, and not
+//     while another thread uses it (nor move it then).
+//   - Session: one thread at a time (no internal lock). Different
+//     Sessions, on one Model or on several, run concurrently without any
+//     coordination. A Session may move between threads if the caller
+//     orders the hand-over (a join, a mutex, a queue).
+//   - A Session's num_threads > 1 gives it its own thread pool: run()
+//     blocks its caller until the pool's workers are done, and the
+//     pool's threads touch only that session's arena and the model's
+//     read-only weights. Pools are never shared between sessions. Results
+//     are bit-identical for any num_threads and for any number of
+//     concurrent sessions (work is split only over output elements; no
+//     reduction depends on the thread count).
+//   - Allocator callbacks are called on the thread that calls from_buffer,
+//     Session::create or a destructor, never from pool threads. nibble
+//     never calls one allocator from two threads at once for one object,
+//     but two objects sharing an allocator and created or destroyed on
+//     different threads do: such an allocator must then be thread-safe
+//     (nibble/arena_allocator.h is not; serialise those calls, or give
+//     each thread its own).
+//   - Process-wide state is set up once, thread-safely, on first use
+//     (XNNPACK's initialisation, the CPU feature table, NIBBLE_ISA).
+//   - Tokenizer: see nibble/tokenizer.hpp (immutable; const methods run
+//     concurrently).
+//
 // Where that memory comes from is the caller's choice: every allocation
 // of a Model or Session goes through an Allocator (malloc/free when none
 // is given). nibble/arena_allocator.h serves them from a static buffer,
