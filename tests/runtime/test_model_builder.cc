@@ -61,8 +61,9 @@ std::vector<uint8_t> build_model(const Knobs& k) {
       tensor("x", k.x_shape, -1, 0), tensor("w", {3, 4}, k.weight_segment, 1), tensor("b", {3}, 1, 2),
       tensor("y", k.y_shape, -1, 3), tensor("z", z_shape, -1, 4)};
 
-  std::vector<int32_t> linear_out = {3}, clamp_out = {4};
-  auto linear = f::CreateOperatorDirect(b, static_cast<f::OpCode>(k.linear_opcode), "fc", &k.linear_inputs, &linear_out,
+  std::vector<int32_t> clamp_out = {4};
+  auto linear = f::CreateOperatorDirect(b, static_cast<f::OpCode>(k.linear_opcode), "fc", &k.linear_inputs,
+                                        &k.linear_outputs,
                                    f::OpOptions::LinearOptions, f::CreateLinearOptions(b).Union());
   auto clamp = f::CreateOperatorDirect(b, f::OpCode::CLAMP, "relu6", &k.clamp_inputs, &clamp_out,
                                        f::OpOptions::ClampOptions,
@@ -77,7 +78,6 @@ std::vector<uint8_t> build_model(const Knobs& k) {
     std::vector<uint64_t> offsets = {0, 0, 0, 64, k.overlap_plan ? 64u : 128u};
     plan = f::CreateMemoryPlanDirect(b, 192, &offsets);
   }
-  std::vector<int32_t> inputs = {0};
   auto metadata = f::CreateMetadataDirect(b, "test", "0", "built-in", "", "");
   flatbuffers::Offset<f::Tokenizer> tokenizer = 0;
   if (k.write_tokenizer) {
@@ -85,7 +85,7 @@ std::vector<uint8_t> build_model(const Knobs& k) {
     tokenizer = f::CreateTokenizerDirect(b, static_cast<f::TokenizerKind>(t.kind), &t.token_bytes, &t.token_offsets,
                                          &t.merges, &t.merge_results, t.bos, t.eos);
   }
-  auto model = f::CreateModelDirect(b, k.format_version, &tensors, &segments, data.size(), &ops, &inputs,
+  auto model = f::CreateModelDirect(b, k.format_version, &tensors, &segments, data.size(), &ops, &k.graph_inputs,
                                     &k.graph_outputs, plan, metadata, tokenizer);
   b.FinishSizePrefixed(model, f::ModelIdentifier());
 

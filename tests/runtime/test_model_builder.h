@@ -34,7 +34,9 @@ struct Knobs {
   std::vector<int64_t> y_shape = {1, 3};
   uint16_t linear_opcode = 1;  // LINEAR
   std::vector<int32_t> linear_inputs = {0, 1, 2};
+  std::vector<int32_t> linear_outputs = {3};
   std::vector<int32_t> clamp_inputs = {3};
+  std::vector<int32_t> graph_inputs = {0};
   std::vector<int32_t> graph_outputs = {4};
   int32_t weight_segment = 0;
   bool override_segment0 = false;  // use the two fields below for segment 0
