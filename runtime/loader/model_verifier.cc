@@ -103,6 +103,13 @@ Status verify_tensors(Model::Impl* impl) {
   uint32_t encoded = 0;
   uint64_t table_floats = 0;
   for (uint32_t i = 0; i < n; ++i) {
+    // The Verifier accepts a union type whose value is absent (it verifies
+    // a null table as valid); every codec_as_X() below would then be null.
+    const fb::Tensor* t = tensors->Get(i);
+    if (t->codec_type() != fb::Codec::NONE && t->codec() == nullptr) {
+      return NIBBLE_ERROR(kMalformed, "tensor %u '%s': codec type %d but no codec table", i,
+                          t->name() != nullptr ? t->name()->c_str() : "", static_cast<int>(t->codec_type()));
+    }
     encoded += is_encoded(tensors->Get(i)) ? 1 : 0;
     table_floats += derived_table_floats(tensors->Get(i));  // <= 2^20 tensors x 512
   }

@@ -251,6 +251,10 @@ std::vector<BadModel> bad_models() {
     add("unknown_block_format.nbl", C::kMalformed, "unknown block format 42", "BlockFormat enum value 42",
         build_encoded_linear(e.spec));
     e = int8();
+    e.spec.omit_codec_table = true;
+    add("codec_type_without_table.nbl", C::kMalformed, "'w': codec type 4 but no codec table",
+        "union type IntCodec with the table absent (passes the Verifier)", build_encoded_linear(e.spec));
+    e = int8();
     e.spec.codec_type = static_cast<fb::Codec>(9);
     add("unknown_codec.nbl", C::kUnsupported, "codec 9 is not supported", "Codec union type 9",
         build_encoded_linear(e.spec));
