@@ -131,6 +131,9 @@ Status verify_tensors(Model::Impl* impl) {
     TensorDesc& d = impl->tensors[i];
     d.name = t->name() != nullptr ? t->name()->c_str() : "";
     const auto* shape = t->shape();
+    if (!elements_aligned(shape)) {
+      return NIBBLE_ERROR(kMisaligned, "tensor %u '%s': shape vector is not 8-byte aligned", i, d.name);
+    }
     const uint32_t rank = shape == nullptr ? 0 : shape->size();
     if (rank > static_cast<uint32_t>(kMaxRank)) {
       return NIBBLE_ERROR(kOutOfRange, "tensor %u '%s' has rank %u (limit %d)", i, d.name, rank, kMaxRank);
@@ -276,7 +279,9 @@ Status verify_memory_plan(Model::Impl* impl, const TensorLifetime* lifetimes) {
   Status status;
   const fb::MemoryPlan* plan = impl->root->plan();
   if (plan != nullptr && plan->offsets() != nullptr) {
-    if (plan->offsets()->size() != n) {
+    if (!elements_aligned(plan->offsets())) {
+      status = NIBBLE_ERROR(kMisaligned, "memory plan offsets vector is not 8-byte aligned");
+    } else if (plan->offsets()->size() != n) {
       status = NIBBLE_ERROR(kMalformed, "memory plan has %u offsets for %u tensors", plan->offsets()->size(), n);
     } else {
       for (uint32_t i = 0; i < n; ++i) offsets[i] = plan->offsets()->Get(i);

@@ -142,6 +142,8 @@ std::vector<BadModel> bad_models() {
       with([](Knobs& k) { k.x_shape = {1, -4}; }));
   add("rank_above_limit.nbl", C::kOutOfRange, "rank 7", "rank 7 (limit 6)",
       with([](Knobs& k) { k.x_shape = {1, 1, 1, 1, 1, 1, 4}; }));
+  add("shape_vector_misaligned.nbl", C::kMisaligned, "'x': shape vector is not 8-byte aligned",
+      "int64 shape elements at 4 mod 8 (passes the Verifier)", with([](Knobs& k) { k.misalign_x_shape = true; }));
   add("sequence_axis_on_constant.nbl", C::kMalformed, "'w': only activations",
       "a constant tensor declares a sequence axis",
       with([](Knobs& k) { k.sequence = {false, true, false, false, false}; }));

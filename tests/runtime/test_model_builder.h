@@ -50,6 +50,9 @@ struct Knobs {
   // Tensor.sequence of x, w, b, y, z (a token model: dims[0] set per run).
   std::vector<bool> sequence = {false, false, false, false, false};
   bool x_int32 = false;  // x declared I32 (only EMBEDDING may read I32)
+  // x's shape vector with its 8-byte elements at 4 mod 8 (the FlatBuffers
+  // Verifier only checks the length field's 4-byte alignment).
+  bool misalign_x_shape = false;
   bool write_tokenizer = false;  // Model.tokenizer = the table below
   TokenizerTable tokenizer;
 };
