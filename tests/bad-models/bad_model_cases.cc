@@ -275,6 +275,12 @@ std::vector<BadModel> bad_models() {
         k.tokenizer = byte_level_tokenizer();
         k.tokenizer.token_offsets.pop_back();
       }));
+  add("tokenizer_unknown_kind.nbl", C::kUnsupported, "tokenizer kind 7 is unknown", "TokenizerKind enum value 7",
+      with([](Knobs& k) {
+        k.write_tokenizer = true;
+        k.tokenizer = byte_level_tokenizer();
+        k.tokenizer.kind = 7;
+      }));
   return m;
 }
 
