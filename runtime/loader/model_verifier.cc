@@ -103,6 +103,13 @@ Status verify_tensors(Model::Impl* impl) {
   uint32_t encoded = 0;
   uint64_t table_floats = 0;
   for (uint32_t i = 0; i < n; ++i) {
+    // The Verifier accepts a union type whose value is absent (it verifies
+    // a null table as valid); every codec_as_X() below would then be null.
+    const fb::Tensor* t = tensors->Get(i);
+    if (t->codec_type() != fb::Codec::NONE && t->codec() == nullptr) {
+      return NIBBLE_ERROR(kMalformed, "tensor %u '%s': codec type %d but no codec table", i,
+                          t->name() != nullptr ? t->name()->c_str() : "", static_cast<int>(t->codec_type()));
+    }
     encoded += is_encoded(tensors->Get(i)) ? 1 : 0;
     table_floats += derived_table_floats(tensors->Get(i));  // <= 2^20 tensors x 512
   }
@@ -124,6 +131,9 @@ Status verify_tensors(Model::Impl* impl) {
     TensorDesc& d = impl->tensors[i];
     d.name = t->name() != nullptr ? t->name()->c_str() : "";
     const auto* shape = t->shape();
+    if (!elements_aligned(shape)) {
+      return NIBBLE_ERROR(kMisaligned, "tensor %u '%s': shape vector is not 8-byte aligned", i, d.name);
+    }
     const uint32_t rank = shape == nullptr ? 0 : shape->size();
     if (rank > static_cast<uint32_t>(kMaxRank)) {
       return NIBBLE_ERROR(kOutOfRange, "tensor %u '%s' has rank %u (limit %d)", i, d.name, rank, kMaxRank);
@@ -269,7 +279,9 @@ Status verify_memory_plan(Model::Impl* impl, const TensorLifetime* lifetimes) {
   Status status;
   const fb::MemoryPlan* plan = impl->root->plan();
   if (plan != nullptr && plan->offsets() != nullptr) {
-    if (plan->offsets()->size() != n) {
+    if (!elements_aligned(plan->offsets())) {
+      status = NIBBLE_ERROR(kMisaligned, "memory plan offsets vector is not 8-byte aligned");
+    } else if (plan->offsets()->size() != n) {
       status = NIBBLE_ERROR(kMalformed, "memory plan has %u offsets for %u tensors", plan->offsets()->size(), n);
     } else {
       for (uint32_t i = 0; i < n; ++i) offsets[i] = plan->offsets()->Get(i);

@@ -54,6 +54,9 @@ template <typename T, typename U>
 Status copy_per_dim(const char* name, const char* what, const flatbuffers::Vector<U>* v, int32_t rank,
                     int32_t stride, T* out) {
   const uint32_t expected = static_cast<uint32_t>(rank * stride);
+  if (!elements_aligned(v)) {
+    return NIBBLE_ERROR(kMisaligned, "op '%s': %s vector is not %zu-byte aligned", name, what, alignof(U));
+  }
   if (v == nullptr || v->size() != expected) {
     return NIBBLE_ERROR(kMalformed, "op '%s': %s has %u entries, expected %u", name, what, v == nullptr ? 0 : v->size(),
                         expected);

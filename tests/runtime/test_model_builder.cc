@@ -50,19 +50,38 @@ std::vector<uint8_t> build_model(const Knobs& k) {
       k.override_segment0 ? f::CreateSegment(b, k.segment0_offset, k.segment0_size) : f::CreateSegment(b, 0, 48),
       f::CreateSegment(b, 64, 12)};
 
+  // Laid out like CreateTensorDirect (name, then shape), so the bytes are
+  // the same unless misalign_x_shape asks otherwise.
+  auto shape_vector = [&](const std::vector<int64_t>& shape, bool misalign) {
+    if (!misalign) return b.CreateVector(shape);
+    // As 2n u32 words (4-byte alignment only), the length field saying n;
+    // one pad word first if needed to put the elements at 4 mod 8 (the
+    // finished buffer is 8-aligned from its end, back to front).
+    if (b.GetSize() % 8 == 0) b.PushElement<uint32_t>(0);
+    b.StartVector(2 * shape.size(), sizeof(uint32_t));
+    for (size_t i = shape.size(); i-- > 0;) {
+      const uint64_t v = static_cast<uint64_t>(shape[i]);
+      b.PushElement<uint32_t>(static_cast<uint32_t>(v >> 32));
+      b.PushElement<uint32_t>(static_cast<uint32_t>(v));
+    }
+    return flatbuffers::Offset<flatbuffers::Vector<int64_t>>(b.EndVector(shape.size()));
+  };
   auto tensor = [&](const char* name, std::vector<int64_t> shape, int32_t segment, size_t index) {
     const bool int32 = index == 0 && k.x_int32;
-    return f::CreateTensorDirect(b, name, &shape, int32 ? f::ElementType::I32 : f::ElementType::F32,
-                                 f::Codec::RawCodec, f::CreateRawCodec(b).Union(), segment,
-                                 index < k.sequence.size() && k.sequence[index]);
+    const auto codec = f::CreateRawCodec(b).Union();  // argument of CreateTensorDirect: made first
+    const auto name_offset = b.CreateString(name);
+    const auto shape_offset = shape_vector(shape, index == 0 && k.misalign_x_shape);
+    return f::CreateTensor(b, name_offset, shape_offset, int32 ? f::ElementType::I32 : f::ElementType::F32,
+                           f::Codec::RawCodec, codec, segment, index < k.sequence.size() && k.sequence[index]);
   };
   std::vector<int64_t> z_shape = {k.y_shape.empty() ? 1 : k.y_shape[0], 3};
   std::vector<flatbuffers::Offset<f::Tensor>> tensors = {
       tensor("x", k.x_shape, -1, 0), tensor("w", {3, 4}, k.weight_segment, 1), tensor("b", {3}, 1, 2),
       tensor("y", k.y_shape, -1, 3), tensor("z", z_shape, -1, 4)};
 
-  std::vector<int32_t> linear_out = {3}, clamp_out = {4};
-  auto linear = f::CreateOperatorDirect(b, static_cast<f::OpCode>(k.linear_opcode), "fc", &k.linear_inputs, &linear_out,
+  std::vector<int32_t> clamp_out = {4};
+  auto linear = f::CreateOperatorDirect(b, static_cast<f::OpCode>(k.linear_opcode), "fc", &k.linear_inputs,
+                                        &k.linear_outputs,
                                    f::OpOptions::LinearOptions, f::CreateLinearOptions(b).Union());
   auto clamp = f::CreateOperatorDirect(b, f::OpCode::CLAMP, "relu6", &k.clamp_inputs, &clamp_out,
                                        f::OpOptions::ClampOptions,
@@ -77,7 +96,6 @@ std::vector<uint8_t> build_model(const Knobs& k) {
     std::vector<uint64_t> offsets = {0, 0, 0, 64, k.overlap_plan ? 64u : 128u};
     plan = f::CreateMemoryPlanDirect(b, 192, &offsets);
   }
-  std::vector<int32_t> inputs = {0};
   auto metadata = f::CreateMetadataDirect(b, "test", "0", "built-in", "", "");
   flatbuffers::Offset<f::Tokenizer> tokenizer = 0;
   if (k.write_tokenizer) {
@@ -85,7 +103,7 @@ std::vector<uint8_t> build_model(const Knobs& k) {
     tokenizer = f::CreateTokenizerDirect(b, static_cast<f::TokenizerKind>(t.kind), &t.token_bytes, &t.token_offsets,
                                          &t.merges, &t.merge_results, t.bos, t.eos);
   }
-  auto model = f::CreateModelDirect(b, k.format_version, &tensors, &segments, data.size(), &ops, &inputs,
+  auto model = f::CreateModelDirect(b, k.format_version, &tensors, &segments, data.size(), &ops, &k.graph_inputs,
                                     &k.graph_outputs, plan, metadata, tokenizer);
   b.FinishSizePrefixed(model, f::ModelIdentifier());
 

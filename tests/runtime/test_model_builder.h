@@ -34,7 +34,9 @@ struct Knobs {
   std::vector<int64_t> y_shape = {1, 3};
   uint16_t linear_opcode = 1;  // LINEAR
   std::vector<int32_t> linear_inputs = {0, 1, 2};
+  std::vector<int32_t> linear_outputs = {3};
   std::vector<int32_t> clamp_inputs = {3};
+  std::vector<int32_t> graph_inputs = {0};
   std::vector<int32_t> graph_outputs = {4};
   int32_t weight_segment = 0;
   bool override_segment0 = false;  // use the two fields below for segment 0
@@ -48,6 +50,9 @@ struct Knobs {
   // Tensor.sequence of x, w, b, y, z (a token model: dims[0] set per run).
   std::vector<bool> sequence = {false, false, false, false, false};
   bool x_int32 = false;  // x declared I32 (only EMBEDDING may read I32)
+  // x's shape vector with its 8-byte elements at 4 mod 8 (the FlatBuffers
+  // Verifier only checks the length field's 4-byte alignment).
+  bool misalign_x_shape = false;
   bool write_tokenizer = false;  // Model.tokenizer = the table below
   TokenizerTable tokenizer;
 };
