@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "converter/convert.h"
+
 namespace nibble::convert {
 
 const char* dtype_name(DType t) {
@@ -15,8 +17,20 @@ const char* dtype_name(DType t) {
 }
 
 int64_t shape_numel(const Shape& shape) {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  // Every dim is multiplied, zero or not, so a shape whose count is 0 but
+  // whose other dims are huge cannot overflow a product over a subset.
+  int64_t n = 1, nonzero = 1;
+  for (int64_t d : shape) {
+    if (d < 0) throw Error("shape " + shape_string(shape) + " has a negative dimension");
+    if (d != 0 && __builtin_mul_overflow(nonzero, d, &nonzero)) {
+      throw Error("shape " + shape_string(shape) + " overflows a 64-bit element count");
+    }
+    n *= d;  // |n| <= nonzero
+  }
+  if (n > kMaxTensorElements) {
+    throw Error("shape " + shape_string(shape) + " has " + std::to_string(n) + " elements, more than the converter's " +
+                "limit of 2^31");
+  }
   return n;
 }
 

@@ -15,6 +15,13 @@ using Shape = std::vector<int64_t>;
 enum class DType { kFloat32, kInt64, kBool, kInt32 };
 
 const char* dtype_name(DType t);
+// The most elements a tensor may have in the converter: 8 GiB of f32, far
+// beyond an edge model, so a folded constant of a hostile shape cannot
+// allocate without bound and every byte count and sum of them fits int64.
+constexpr int64_t kMaxTensorElements = int64_t{1} << 31;
+
+// The element count; throws Error for a negative dim, a 64-bit overflow
+// or more than kMaxTensorElements.
 int64_t shape_numel(const Shape& shape);
 std::string shape_string(const Shape& shape);
 

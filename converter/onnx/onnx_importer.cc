@@ -5,6 +5,7 @@
 
 #include "converter/onnx/attributes.h"
 #include "converter/onnx/external_data.h"
+#include "converter/onnx/prechecks.h"
 #include "converter/onnx/tensor_proto.h"
 #include "converter/util/file_util.h"
 #include "converter/passes/fold_kernels.h"
@@ -169,16 +170,10 @@ ImportedModel import_onnx(const std::string& path, const std::string& bytes, con
   result.onnx_nodes = model.graph().node_size();
   result.producer = model.producer_name() + (model.producer_version().empty() ? "" : " " + model.producer_version());
   check_op_support(model, result.opset);
+  precheck_onnx_model(path, model);
   // Before the checker, which would look for the files relative to the
   // working directory.
   load_external_data(path, model);
-  // Types and dims before the checker and shape inference, whose messages
-  // for these name the reading node (or nothing), not the tensor.
-  for (const auto& init : model.graph().initializer()) {
-    const std::string what = path + ": initializer '" + init.name() + "'";
-    check_tensor_proto_type(init, what);
-    checked_numel(Shape(init.dims().begin(), init.dims().end()), what);
-  }
   try {
     onnx::checker::check_model(model);
   } catch (const std::exception& e) {
@@ -223,7 +218,10 @@ ImportedModel import_onnx(const std::string& path, const std::string& bytes, con
     }
     const int id = define(input.name());
     for (const auto& d : tt.shape().dim()) g.values[id].shape.push_back(d.dim_value());
-    checked_numel(g.values[id].shape, path + ": graph input '" + input.name() + "'");
+    if (checked_numel(g.values[id].shape, path + ": graph input '" + input.name() + "'") > kMaxTensorElements) {
+      throw Error(path + ": graph input '" + input.name() + "' has shape " + shape_string(g.values[id].shape) +
+                  ", more than the converter's limit of 2^31 elements");
+    }
     g.inputs.push_back(id);
   }
   int index = 0;
