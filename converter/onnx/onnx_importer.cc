@@ -244,6 +244,7 @@ ImportedModel import_onnx(const std::string& path, const std::string& bytes, con
     g.nodes.push_back(std::move(node));
     ++index;
   }
+  if (model.graph().output_size() == 0) throw Error(path + ": the graph has no outputs");
   for (const auto& out : model.graph().output()) {
     auto it = by_name.find(out.name());
     if (it == by_name.end()) throw Error(path + ": graph output '" + out.name() + "' is never computed");

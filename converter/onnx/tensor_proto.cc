@@ -132,7 +132,7 @@ TensorData tensor_from_proto(const onnx::TensorProto& proto, const std::string& 
         check_count(proto.double_data(), n, what);
         d.assign(proto.double_data().begin(), proto.double_data().end());
       }
-      t.f.assign(d.begin(), d.end());
+      for (double v : d) t.f.push_back(narrow_to_float(v));
       break;
     }
     case TP::FLOAT16:

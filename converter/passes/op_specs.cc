@@ -240,7 +240,9 @@ PadSpec pad_spec(const Graph& g, const Node& node, const Shape& in) {
     }
     p.before.push_back(b);
     p.after.push_back(e);
-    p.out_shape[d] = in[d] + b + e;
+    if (__builtin_add_overflow(in[d], b, &p.out_shape[d]) || __builtin_add_overflow(p.out_shape[d], e, &p.out_shape[d])) {
+      fail(node, "pads overflow the output dimension");
+    }
   }
   return p;
 }

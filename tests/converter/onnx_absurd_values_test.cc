@@ -2,8 +2,14 @@
 // dilations, kernels, pads and groups (libonnx 1.12's shape inference
 // divides by a zero stride: SIGFPE, before this was checked), and shapes
 // that would make the converter allocate without bound or overflow (Pad,
-// ConstantOfShape, Expand, graph inputs past 2^31 elements). Each is an
-// Error naming the node or tensor, with no output left.
+// ConstantOfShape, Expand, graph inputs past 2^31 elements), integer
+// constants whose folding overflows (INT64_MIN / -1 raised SIGFPE, before
+// this was checked), a Gemm C that does not broadcast, a graph without
+// outputs. Each is an Error naming the node or tensor, with no output left.
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
 #include "gtest/gtest.h"
 #include "tests/converter/conversion_failure.h"
 #include "tests/converter/onnx_builder.h"
@@ -125,6 +131,90 @@ TEST(OnnxAbsurdValues, GraphInputPastTheElementLimit) {
   save_unchecked(b, dir);
   EXPECT_CONTAINS(expect_onnx_failure(dir), "graph input 'x' has shape [1,1099511627776], more than the converter's "
                                             "limit of 2^31 elements");
+}
+
+TEST(OnnxAbsurdValues, PadsOverflowingTheOutputDimension) {
+  TempDir dir;
+  OnnxBuilder b;
+  b.input("x", {1, 2}).output("y");
+  const int64_t h = int64_t{1} << 62;
+  b.initializer_i64("p", {4}, {0, h, 0, h});  // 2 + 2^62 + 2^62 wraps int64
+  b.node("Pad", {"x", "p"}, {"y"}, "pad");
+  save_unchecked(b, dir);
+  EXPECT_CONTAINS(expect_onnx_failure(dir), "node 'pad' (Pad, opset 13): pads overflow the output dimension");
+}
+
+// Folds OP(a, q) into the shape of a Reshape of x [1,4].
+void save_folded_int_op(const TempDir& dir, const char* op, int64_t a, int64_t q) {
+  OnnxBuilder b;
+  b.input("x", {1, 4}).output("y");
+  b.initializer_i64("a", {2}, {a, 4}).initializer_i64("q", {2}, {q, 1});
+  b.node(op, {"a", "q"}, {"s"}, "fold");
+  b.node("Reshape", {"x", "s"}, {"y"}, "reshape");
+  save_unchecked(b, dir);
+}
+
+TEST(OnnxAbsurdValues, IntegerFoldingOverflow) {
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min(), kMax = std::numeric_limits<int64_t>::max();
+  struct Case {
+    const char* op;
+    int64_t a, q;
+    std::string message;
+  };
+  for (const Case& c : {Case{"Div", kMin, -1, "int64 overflow folding -9223372036854775808 Div -1"},
+                        Case{"Div", 7, 0, "integer division by zero"},
+                        Case{"Mul", int64_t{1} << 62, 4, "int64 overflow folding 4611686018427387904 Mul 4"},
+                        Case{"Add", kMax - 1, 2, "int64 overflow folding"},
+                        Case{"Sub", kMin + 2, 3, "int64 overflow folding"}}) {
+    TempDir dir;
+    save_folded_int_op(dir, c.op, c.a, c.q);
+    EXPECT_CONTAINS(expect_onnx_failure(dir), std::string("node 'fold' (") + c.op + ", opset 13): " + c.message);
+  }
+}
+
+TEST(OnnxAbsurdValues, RangeOfHugeOrNanCount) {
+  for (float limit : {1e30f, std::nanf("")}) {
+    TempDir dir;
+    OnnxBuilder b;
+    b.input("x", {1, 1}).output("y");  // broadcasts with the range
+    b.initializer("start", {}, {0.0f}).initializer("limit", {}, {limit}).initializer("delta", {}, {1.0f});
+    b.node("Range", {"start", "limit", "delta"}, {"r"}, "range");
+    b.node("Add", {"x", "r"}, {"y"}, "add");
+    save_unchecked(b, dir);
+    EXPECT_CONTAINS(expect_onnx_failure(dir), "node 'range' (Range, opset 13): the range is too large to fold (or not finite)");
+  }
+}
+
+TEST(OnnxAbsurdValues, CastOfOutOfRangeFloatsSaturates) {
+  // 1e30 -> int64 was an undefined conversion; it saturates, and the
+  // Reshape then refuses the shape.
+  TempDir dir;
+  OnnxBuilder b;
+  b.input("x", {1, 4}).output("y");
+  b.initializer("a", {2}, {1e30f, 4.0f});
+  OnnxBuilder::attr(b.node("Cast", {"a"}, {"s"}, "cast"), "to", int64_t{onnx::TensorProto::INT64});
+  b.node("Reshape", {"x", "s"}, {"y"}, "reshape");
+  save_unchecked(b, dir);
+  EXPECT_CONTAINS(expect_onnx_failure(dir), "node 'reshape' (Reshape, opset 13): cannot reshape [1,4] to [9223372036854775807,4]");
+}
+
+TEST(OnnxAbsurdValues, GemmBiasNotBroadcasting) {
+  TempDir dir;
+  OnnxBuilder b;
+  b.input("x", {2, 4}).output("y");
+  b.initializer("w", {3, 4}, random_floats(12, 1)).initializer("c", {5}, random_floats(5, 2));
+  OnnxBuilder::attr(b.node("Gemm", {"x", "w", "c"}, {"y"}, "gemm"), "transB", int64_t{1});
+  save_unchecked(b, dir);
+  EXPECT_CONTAINS(expect_onnx_failure(dir), "node 'gemm' (Gemm, opset 13): C of shape [5] does not broadcast to [2,3]");
+}
+
+TEST(OnnxAbsurdValues, GraphWithoutOutputs) {
+  TempDir dir;
+  OnnxBuilder b;
+  b.input("x", {1, 4});
+  b.node("Relu", {"x"}, {"y"}, "relu");
+  save_unchecked(b, dir);
+  EXPECT_CONTAINS(expect_onnx_failure(dir), "the graph has no outputs");
 }
 
 }  // namespace
