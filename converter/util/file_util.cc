@@ -36,7 +36,11 @@ StagedFile::StagedFile(const std::string& path, const std::string& bytes) : path
     remove_temporary();
     throw Error(path + ": " + what + ": " + std::strerror(err));
   };
-  if (::fchmod(fd, 0644) != 0) fail_with("chmod failed", errno);  // mkstemp creates 0600
+  // mkstemp creates 0600; the output gets what open(.., 0644) would give.
+  // (umask can only be read by setting it: the tools are single-threaded.)
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  if (::fchmod(fd, 0644 & ~mask) != 0) fail_with("chmod failed", errno);
   size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
