@@ -171,5 +171,32 @@ TEST(OnnxExternalData, MalformedNumbers) {
   EXPECT_CONTAINS(expect_onnx_failure(dir), "external_data offset is '99999999999999999999', more than 2^64 - 1");
 }
 
+TEST(OnnxExternalData, ConstantNodeValueIsCheckedToo) {
+  // The same loader runs over tensor attributes (Constant's 'value').
+  TempDir dir;
+  OnnxBuilder b;
+  b.input("x", {1, 4}).output("y", {1, 3});
+  auto& c = b.node("Constant", {}, {"w"}, "const_w");
+  auto* a = c.add_attribute();
+  a->set_name("value");
+  a->set_type(onnx::AttributeProto::TENSOR);
+  auto* t = a->mutable_t();
+  t->set_data_type(onnx::TensorProto::FLOAT);
+  t->add_dims(4);
+  t->add_dims(3);
+  t->set_data_location(onnx::TensorProto::EXTERNAL);
+  auto* e = t->add_external_data();
+  e->set_key("location");
+  e->set_value("../w.bin");
+  b.node("MatMul", {"x", "w"}, {"y"}, "mm");
+  b.save(dir.file("m.onnx"));
+  EXPECT_CONTAINS(expect_onnx_failure(dir), "node 'const_w' attribute 'value': external data location '../w.bin' contains '..'");
+
+  write_bytes(dir.file("w.bin"), weight_bytes());
+  e->set_value("w.bin");
+  b.save(dir.file("m.onnx"));
+  expect_converts(dir);
+}
+
 }  // namespace
 }  // namespace nibble::test
