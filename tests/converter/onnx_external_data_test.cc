@@ -198,5 +198,26 @@ TEST(OnnxExternalData, ConstantNodeValueIsCheckedToo) {
   expect_converts(dir);
 }
 
+TEST(OnnxExternalData, ModelGivenByARelativePath) {
+  // "m.onnx" has no directory part: the data is looked up next to it, in
+  // the working directory, and the containment check still applies.
+  TempDir dir, outside;
+  write_bytes(dir.file("w.bin"), weight_bytes());
+  save_model(dir, {{"location", "w.bin"}});
+  const std::string convert = "cd '" + dir.path() + "' && " + NIBBLE_CONVERT_BIN + " m.onnx -o out.nbl -q";
+  const auto ok = run_command({"sh", "-c", convert}, dir);
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_TRUE(holds_weights(read_bytes(dir.file("out.nbl"))));
+  ::unlink(dir.file("out.nbl").c_str());
+
+  write_bytes(outside.file("w.bin"), weight_bytes());
+  ::unlink(dir.file("w.bin").c_str());
+  ASSERT_EQ(::symlink(outside.file("w.bin").c_str(), dir.file("w.bin").c_str()), 0);
+  const auto refused = run_command({"sh", "-c", convert}, dir);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_CONTAINS(refused.err, "nibble-convert: error: m.onnx: initializer 'w': external data 'w.bin' resolves to");
+  EXPECT_EQ(dir.list(), (std::vector<std::string>{"m.onnx", "w.bin"}));
+}
+
 }  // namespace
 }  // namespace nibble::test
