@@ -132,7 +132,9 @@ Shape reshape_target(const Node& node, const Shape& in, const TensorData& shape,
       out[k] = in[k];
     }
     if (out[k] == 0) has_zero = true;
-    known *= out[k];
+    if (__builtin_mul_overflow(known, out[k], &known)) {
+      fail(node, "cannot reshape " + shape_string(in) + " to " + shape_string(out) + " (the count overflows int64)");
+    }
   }
   const int64_t total = shape_numel(in);
   if (infer >= 0) {
