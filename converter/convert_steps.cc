@@ -1,6 +1,7 @@
 #include "converter/convert_steps.h"
 
 #include <chrono>
+#include <memory>
 
 #include "converter/ir/tensor_data.h"
 #include "converter/quant/layer_report.h"
@@ -27,10 +28,17 @@ void write_converted_model(const Graph& g, FileMetadata meta, const ConvertOptio
     meta.entries.push_back({"quantization_report", quant::layer_report_json(report->quantization)});
   }
   const WrittenModel written = build_model_file(g, meta);
+  // Both files are staged before either is renamed, so a failure writing
+  // one leaves neither (the report used to be in place before the model
+  // write could fail).
+  std::unique_ptr<StagedFile> html;
   if (!options.report_html.empty() && !report->quantization.layers.empty()) {
-    write_file_atomic(options.report_html, quant::render_html_report(report->quantization, options.command_line));
+    html = std::make_unique<StagedFile>(options.report_html,
+                                        quant::render_html_report(report->quantization, options.command_line));
   }
-  write_file_atomic(out_path, written.bytes);
+  StagedFile model(out_path, written.bytes);
+  model.commit();
+  if (html) html->commit();
 
   report->ops_out = static_cast<int>(g.nodes.size());
   for (const Node& n : g.nodes) ++report->op_counts[opcode_name(n.nb.code)];

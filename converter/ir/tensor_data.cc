@@ -1,6 +1,10 @@
 #include "converter/ir/tensor_data.h"
 
+#include <cmath>
+#include <limits>
 #include <sstream>
+
+#include "converter/convert.h"
 
 namespace nibble::convert {
 
@@ -15,8 +19,20 @@ const char* dtype_name(DType t) {
 }
 
 int64_t shape_numel(const Shape& shape) {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  // Every dim is multiplied, zero or not, so a shape whose count is 0 but
+  // whose other dims are huge cannot overflow a product over a subset.
+  int64_t n = 1, nonzero = 1;
+  for (int64_t d : shape) {
+    if (d < 0) throw Error("shape " + shape_string(shape) + " has a negative dimension");
+    if (d != 0 && __builtin_mul_overflow(nonzero, d, &nonzero)) {
+      throw Error("shape " + shape_string(shape) + " overflows a 64-bit element count");
+    }
+    n *= d;  // |n| <= nonzero
+  }
+  if (n > kMaxTensorElements) {
+    throw Error("shape " + shape_string(shape) + " has " + std::to_string(n) + " elements, more than the converter's " +
+                "limit of 2^31");
+  }
   return n;
 }
 
@@ -36,12 +52,31 @@ std::vector<int64_t> shape_strides(const Shape& shape) {
 
 void TensorData::set(int64_t k, double v) {
   if (is_float()) {
-    f[k] = static_cast<float>(v);
+    f[k] = narrow_to_float(v);
   } else if (dtype == DType::kBool) {
     i[k] = v != 0;
   } else {
-    i[k] = static_cast<int64_t>(v);
+    i[k] = saturate_to_int64(v);
   }
+}
+
+float narrow_to_float(double v) {
+  // A double beyond float's range is undefined to convert; IEEE would give
+  // the infinity of its sign, which is what a float32 model sees.
+  constexpr double kMax = std::numeric_limits<float>::max();
+  if (v > kMax) return std::numeric_limits<float>::infinity();
+  if (v < -kMax) return -std::numeric_limits<float>::infinity();
+  return static_cast<float>(v);
+}
+
+int64_t saturate_to_int64(double v) {
+  // 2^63 is exact in a double; INT64_MAX is not (it rounds up to 2^63), so
+  // the bounds are compared as doubles and the cast done only inside.
+  constexpr double kTwo63 = 9223372036854775808.0;
+  if (std::isnan(v)) return 0;
+  if (v >= kTwo63) return std::numeric_limits<int64_t>::max();
+  if (v < -kTwo63) return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(v);
 }
 
 TensorData TensorData::zeros(DType dtype, const Shape& shape) {

@@ -15,6 +15,20 @@ using Shape = std::vector<int64_t>;
 enum class DType { kFloat32, kInt64, kBool, kInt32 };
 
 const char* dtype_name(DType t);
+// The most elements a tensor may have in the converter: 8 GiB of f32, far
+// beyond an edge model, so a folded constant of a hostile shape cannot
+// allocate without bound and every byte count and sum of them fits int64.
+constexpr int64_t kMaxTensorElements = int64_t{1} << 31;
+
+// double -> int64 without undefined behaviour: NaN -> 0, out-of-range
+// values to the nearest bound (a hostile Cast, Range or integer constant
+// must not reach a plain static_cast).
+int64_t saturate_to_int64(double v);
+// double -> float with out-of-range values as +-infinity (NaN stays NaN).
+float narrow_to_float(double v);
+
+// The element count; throws Error for a negative dim, a 64-bit overflow
+// or more than kMaxTensorElements.
 int64_t shape_numel(const Shape& shape);
 std::string shape_string(const Shape& shape);
 

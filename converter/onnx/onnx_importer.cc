@@ -4,6 +4,8 @@
 #include <unordered_map>
 
 #include "converter/onnx/attributes.h"
+#include "converter/onnx/external_data.h"
+#include "converter/onnx/prechecks.h"
 #include "converter/onnx/tensor_proto.h"
 #include "converter/util/file_util.h"
 #include "converter/passes/fold_kernels.h"
@@ -28,10 +30,20 @@ const std::set<std::string> kLowerable = {
     "MaxPool", "AveragePool", "GlobalAveragePool", "Reshape", "Flatten", "Pad", "Slice", "Concat",
     "Softmax", "Transpose", "Identity", "Dropout", "Squeeze", "Unsqueeze"};
 
-std::string first_line(const std::string& s) {
-  std::string line = s.substr(0, s.find('\n'));
-  while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
-  return line;
+// ONNX's checker and shape inference messages span lines (the node's
+// name is on the second); ours are one line, so whitespace runs become one
+// space. A message dumping a whole proto is cut.
+std::string one_line(const std::string& s) {
+  constexpr size_t kMaxLength = 400;
+  std::string out;
+  for (char c : s) {
+    const bool space = c == '\n' || c == '\r' || c == '\t' || c == ' ';
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out += space ? ' ' : c;
+    if (out.size() >= kMaxLength) return out + "...";
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
 }
 
 int default_opset(const std::string& path, const onnx::ModelProto& model) {
@@ -149,19 +161,23 @@ Shape onnx_shape_of(const onnx::TypeProto& type, bool* known) {
 }  // namespace
 
 ImportedModel import_onnx(const std::string& path, const std::string& bytes, const ConvertOptions& options) {
+  if (bytes.empty()) throw Error(path + ": not an ONNX model (empty file)");
   onnx::ModelProto model;
-  if (!model.ParseFromString(bytes) || !model.has_graph()) {
-    throw Error(path + ": not an ONNX model (protobuf parse failed)");
-  }
+  if (!model.ParseFromString(bytes)) throw Error(path + ": not an ONNX model (protobuf parse failed)");
+  if (!model.has_graph()) throw Error(path + ": not an ONNX model (no graph)");
   ImportedModel result;
   result.opset = default_opset(path, model);
   result.onnx_nodes = model.graph().node_size();
   result.producer = model.producer_name() + (model.producer_version().empty() ? "" : " " + model.producer_version());
   check_op_support(model, result.opset);
+  precheck_onnx_model(path, model);
+  // Before the checker, which would look for the files relative to the
+  // working directory.
+  load_external_data(path, model);
   try {
     onnx::checker::check_model(model);
   } catch (const std::exception& e) {
-    throw Error(path + ": ONNX checker: " + first_line(e.what()));
+    throw Error(path + ": ONNX checker: " + one_line(e.what()));
   }
   std::set<std::string> initializer_names;
   for (const auto& init : model.graph().initializer()) initializer_names.insert(init.name());
@@ -172,7 +188,7 @@ ImportedModel import_onnx(const std::string& path, const std::string& bytes, con
     onnx::ShapeInferenceOptions infer_options(/*check_type=*/true, /*strict_mode=*/1, /*data_prop=*/false);
     onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), infer_options);
   } catch (const std::exception& e) {
-    throw Error(path + ": ONNX shape inference: " + first_line(e.what()));
+    throw Error(path + ": ONNX shape inference: " + one_line(e.what()));
   }
 
   Graph& g = result.graph;
@@ -202,6 +218,10 @@ ImportedModel import_onnx(const std::string& path, const std::string& bytes, con
     }
     const int id = define(input.name());
     for (const auto& d : tt.shape().dim()) g.values[id].shape.push_back(d.dim_value());
+    if (checked_numel(g.values[id].shape, path + ": graph input '" + input.name() + "'") > kMaxTensorElements) {
+      throw Error(path + ": graph input '" + input.name() + "' has shape " + shape_string(g.values[id].shape) +
+                  ", more than the converter's limit of 2^31 elements");
+    }
     g.inputs.push_back(id);
   }
   int index = 0;
@@ -224,6 +244,7 @@ ImportedModel import_onnx(const std::string& path, const std::string& bytes, con
     g.nodes.push_back(std::move(node));
     ++index;
   }
+  if (model.graph().output_size() == 0) throw Error(path + ": the graph has no outputs");
   for (const auto& out : model.graph().output()) {
     auto it = by_name.find(out.name());
     if (it == by_name.end()) throw Error(path + ": graph output '" + out.name() + "' is never computed");

@@ -50,9 +50,10 @@ float bf16_to_float(uint16_t b) {
 
 template <typename T>
 std::vector<T> raw_elements(const std::string& raw, int64_t n, const std::string& what) {
-  if (static_cast<int64_t>(raw.size()) != n * static_cast<int64_t>(sizeof(T))) {
-    throw Error(what + ": raw_data holds " + std::to_string(raw.size()) + " bytes, expected " +
-                std::to_string(n * sizeof(T)));
+  // Division, not n * sizeof(T): n may be up to INT64_MAX.
+  if (raw.size() % sizeof(T) != 0 || raw.size() / sizeof(T) != static_cast<uint64_t>(n)) {
+    throw Error(what + ": raw_data holds " + std::to_string(raw.size()) + " bytes, dims x element size need " +
+                std::to_string(static_cast<unsigned long long>(n)) + " x " + std::to_string(sizeof(T)));
   }
   std::vector<T> out(n);
   if (n) std::memcpy(out.data(), raw.data(), raw.size());  // little-endian host
@@ -68,6 +69,39 @@ void check_count(const Field& field, int64_t n, const std::string& what) {
 
 }  // namespace
 
+void check_tensor_proto_type(const onnx::TensorProto& proto, const std::string& what) {
+  using TP = onnx::TensorProto;
+  switch (proto.data_type()) {
+    case TP::FLOAT: case TP::DOUBLE: case TP::FLOAT16: case TP::BFLOAT16: case TP::INT64: case TP::INT32:
+    case TP::INT16: case TP::INT8: case TP::UINT16: case TP::UINT8: case TP::BOOL: case TP::UINT32: case TP::UINT64:
+      return;
+    default: {
+      // data_type is an int32 in the proto: an unknown value has no name.
+      const std::string name = TP::DataType_IsValid(proto.data_type())
+                                   ? TP::DataType_Name(static_cast<TP::DataType>(proto.data_type()))
+                                   : std::to_string(proto.data_type());
+      throw Error(what + ": element type " + name + " is not supported");
+    }
+  }
+}
+
+int64_t checked_numel(const Shape& shape, const std::string& what) {
+  int64_t n = 1;
+  for (size_t k = 0; k < shape.size(); ++k) {
+    if (shape[k] < 0) throw Error(what + ": negative dimension " + std::to_string(shape[k]) + " (dim " + std::to_string(k) + ")");
+  }
+  // Every dim is multiplied, zero or not, so no later product over a subset
+  // of the dims (in any order) can overflow either.
+  int64_t nonzero = 1;
+  for (int64_t d : shape) {
+    if (d != 0 && __builtin_mul_overflow(nonzero, d, &nonzero)) {
+      throw Error(what + ": dims " + shape_string(shape) + " overflow a 64-bit element count");
+    }
+    n *= d;  // cannot overflow: |n| <= nonzero
+  }
+  return n;
+}
+
 TensorData tensor_from_proto(const onnx::TensorProto& proto, const std::string& what) {
   using TP = onnx::TensorProto;
   if (proto.data_location() == TP::EXTERNAL) {
@@ -75,11 +109,8 @@ TensorData tensor_from_proto(const onnx::TensorProto& proto, const std::string& 
   }
   if (proto.has_segment()) throw Error(what + ": segmented tensors are not supported");
   TensorData t;
-  for (int64_t d : proto.dims()) {
-    if (d < 0) throw Error(what + ": negative dimension");
-    t.shape.push_back(d);
-  }
-  const int64_t n = shape_numel(t.shape);
+  t.shape.assign(proto.dims().begin(), proto.dims().end());
+  const int64_t n = checked_numel(t.shape, what);
   const bool raw = proto.has_raw_data();
   const std::string& bytes = proto.raw_data();
   switch (proto.data_type()) {
@@ -101,7 +132,7 @@ TensorData tensor_from_proto(const onnx::TensorProto& proto, const std::string& 
         check_count(proto.double_data(), n, what);
         d.assign(proto.double_data().begin(), proto.double_data().end());
       }
-      t.f.assign(d.begin(), d.end());
+      for (double v : d) t.f.push_back(narrow_to_float(v));
       break;
     }
     case TP::FLOAT16:
@@ -165,8 +196,7 @@ TensorData tensor_from_proto(const onnx::TensorProto& proto, const std::string& 
       }
       break;
     default:
-      throw Error(what + ": element type " + TP::DataType_Name(static_cast<TP::DataType>(proto.data_type())) +
-                  " is not supported");
+      check_tensor_proto_type(proto, what);  // throws: not a type read above
   }
   return t;
 }

@@ -6,24 +6,43 @@
 
 namespace nibble::convert {
 
+namespace {
+
+// Folds node into constants, or gives its outputs static shapes and keeps it.
+void fold_or_shape(Graph& g, Node& node, ConvertReport& report, std::vector<Node>& kept) {
+  if (auto folded = try_fold(g, node)) {
+    for (size_t k = 0; k < node.outputs.size(); ++k) {
+      const int v = node.outputs[k];
+      if (v < 0) continue;
+      if (k >= folded->size()) fail(node, "output " + std::to_string(k) + " is not supported");
+      Value& value = g.values[v];
+      value.dtype = (*folded)[k].dtype;
+      value.shape = (*folded)[k].shape;
+      value.data = std::make_shared<const TensorData>(std::move((*folded)[k]));
+    }
+    ++report.folded_nodes;
+    return;
+  }
+  infer_static_shapes(g, node);
+  for (int v : node.outputs) {
+    if (v >= 0) shape_numel(g.values[v].shape);  // throws for a shape past the limits
+  }
+  kept.push_back(std::move(node));
+}
+
+}  // namespace
+
 void fold_constants(Graph& g, ConvertReport& report) {
   std::vector<Node> kept;
   for (Node& node : g.nodes) {
-    if (auto folded = try_fold(g, node)) {
-      for (size_t k = 0; k < node.outputs.size(); ++k) {
-        const int v = node.outputs[k];
-        if (v < 0) continue;
-        if (k >= folded->size()) fail(node, "output " + std::to_string(k) + " is not supported");
-        Value& value = g.values[v];
-        value.dtype = (*folded)[k].dtype;
-        value.shape = (*folded)[k].shape;
-        value.data = std::make_shared<const TensorData>(std::move((*folded)[k]));
-      }
-      ++report.folded_nodes;
-      continue;
+    try {
+      fold_or_shape(g, node, report, kept);
+    } catch (const Error& e) {
+      // Shape errors from the IR helpers (shape_numel) do not know the node.
+      const std::string msg = e.what();
+      if (msg.rfind("node '", 0) == 0) throw;
+      fail(node, msg);
     }
-    infer_static_shapes(g, node);
-    kept.push_back(std::move(node));
   }
   g.nodes = std::move(kept);
   // Our shapes must agree with every dim ONNX shape inference knows.

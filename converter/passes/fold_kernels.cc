@@ -122,12 +122,23 @@ TensorData arithmetic(const Node& node, const TensorData& a, const TensorData& b
   if (is_int && a.dtype == DType::kBool) fail(node, "arithmetic on bool tensors is not supported");
   return broadcast_map(node, {&a, &b}, a.dtype, [&](const std::vector<double>& x) -> double {
     if (is_int) {
-      const int64_t p = static_cast<int64_t>(x[0]), q = static_cast<int64_t>(x[1]);
-      if (op == "Add") return static_cast<double>(p + q);
-      if (op == "Sub") return static_cast<double>(p - q);
-      if (op == "Mul") return static_cast<double>(p * q);
-      if (q == 0) fail(node, "integer division by zero");
-      return static_cast<double>(p / q);
+      const int64_t p = saturate_to_int64(x[0]), q = saturate_to_int64(x[1]);
+      int64_t r = 0;
+      bool overflow = false;
+      if (op == "Add") {
+        overflow = __builtin_add_overflow(p, q, &r);
+      } else if (op == "Sub") {
+        overflow = __builtin_sub_overflow(p, q, &r);
+      } else if (op == "Mul") {
+        overflow = __builtin_mul_overflow(p, q, &r);
+      } else {
+        if (q == 0) fail(node, "integer division by zero");
+        // INT64_MIN / -1 traps (SIGFPE) on x86.
+        overflow = p == std::numeric_limits<int64_t>::min() && q == -1;
+        if (!overflow) r = p / q;
+      }
+      if (overflow) fail(node, "int64 overflow folding " + std::to_string(p) + " " + op + " " + std::to_string(q));
+      return static_cast<double>(r);
     }
     const float p = static_cast<float>(x[0]), q = static_cast<float>(x[1]);
     if (op == "Add") return p + q;
@@ -242,8 +253,11 @@ TensorData range(const Node& node, const TensorData& start, const TensorData& li
   if (start.numel() != 1 || limit.numel() != 1 || delta.numel() != 1) fail(node, "inputs must be scalars");
   const double s = start.get(0), l = limit.get(0), d = delta.get(0);
   if (d == 0) fail(node, "delta must not be 0");
-  const int64_t n = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((l - s) / d)));
-  if (n > (int64_t{1} << 26)) fail(node, "the range is too large to fold");
+  // The count is bounded as a double: converting a huge or NaN one to
+  // int64 would be undefined.
+  const double count = std::ceil((l - s) / d);
+  if (!(count <= static_cast<double>(int64_t{1} << 26))) fail(node, "the range is too large to fold (or not finite)");
+  const int64_t n = std::max<int64_t>(0, static_cast<int64_t>(count));
   TensorData out = TensorData::zeros(start.dtype, {n});
   for (int64_t k = 0; k < n; ++k) out.set(k, s + static_cast<double>(k) * d);
   return out;

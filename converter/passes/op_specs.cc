@@ -132,7 +132,9 @@ Shape reshape_target(const Node& node, const Shape& in, const TensorData& shape,
       out[k] = in[k];
     }
     if (out[k] == 0) has_zero = true;
-    known *= out[k];
+    if (__builtin_mul_overflow(known, out[k], &known)) {
+      fail(node, "cannot reshape " + shape_string(in) + " to " + shape_string(out) + " (the count overflows int64)");
+    }
   }
   const int64_t total = shape_numel(in);
   if (infer >= 0) {
@@ -240,7 +242,9 @@ PadSpec pad_spec(const Graph& g, const Node& node, const Shape& in) {
     }
     p.before.push_back(b);
     p.after.push_back(e);
-    p.out_shape[d] = in[d] + b + e;
+    if (__builtin_add_overflow(in[d], b, &p.out_shape[d]) || __builtin_add_overflow(p.out_shape[d], e, &p.out_shape[d])) {
+      fail(node, "pads overflow the output dimension");
+    }
   }
   return p;
 }

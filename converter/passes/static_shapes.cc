@@ -64,6 +64,17 @@ void infer_static_shapes(Graph& g, const Node& node) {
     set_output(g, node, 0, {x[0], x[1], 1, 1});
   } else if (op == "Gemm") {
     const GemmSpec s = gemm_spec(node, x, in_shape(g, node, 1));
+    // ONNX's Gemm shape inference does not look at C; a C that does not
+    // (unidirectionally) broadcast to [M,N] would reach the file as a BINARY
+    // of mismatched operands.
+    if (node.input(2) >= 0) {
+      const Shape& c = g.values[node.input(2)].shape;
+      const auto out = broadcast_shapes({s.m, s.n}, c);
+      if (!out || *out != Shape{s.m, s.n}) {
+        fail(node, "C of shape " + shape_string(c) + " does not broadcast to [" + std::to_string(s.m) + "," +
+                       std::to_string(s.n) + "]");
+      }
+    }
     set_output(g, node, 0, {s.m, s.n});
   } else if (op == "MatMul") {
     const Shape& b = in_shape(g, node, 1);

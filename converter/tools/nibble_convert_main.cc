@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
         char* end = nullptr;
         const long long n = std::strtoll(v.c_str(), &end, 10);
         if (v.empty() || *end != '\0' || n < 1 || n > (1 << 24)) {
-          throw UsageError{"--max-tokens needs a token count >= 1, got '" + v + "'"};
+          throw UsageError{"--max-tokens needs a token count in 1..16777216, got '" + v + "'"};
         }
         options.max_tokens = n;
       } else if (arg == "--report") {

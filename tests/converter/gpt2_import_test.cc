@@ -504,6 +504,11 @@ TEST(Gpt2ImportErrors, MalformedConfig) {
       {"\"n_layer\": 4", "\"n_layer\": -4", "'n_layer' is -4, outside 1.."},
       {"\"vocab_size\": 2048", "\"vocab_size\": 2048.5", "'vocab_size' is not an integer"},
       {"\"n_head\": 4", "\"n_head\": 4, \"n_head\": 8", "config.json: 'n_head' appears twice"},
+      {"\"n_layer\": 4", "\"n_layer\": 0", "'n_layer' is 0, outside 1.."},
+      // Sizes whose products would overflow are refused before any product.
+      {"\"n_embd\": 256", "\"n_embd\": 1099511627776", "'n_embd' is 1099511627776, outside 1.."},
+      {"\"vocab_size\": 2048", "\"vocab_size\": 1e300", "'vocab_size' is not an integer"},
+      {"\"n_head\": 4", "\"n_head\": \"4\"", "'n_head' is not an integer"},
   };
   const std::string config = read_bytes(fixture("config.json"));
   for (const Case& c : cases) {
@@ -516,6 +521,52 @@ TEST(Gpt2ImportErrors, MalformedConfig) {
     const std::string msg = expect_failure(dir);
     EXPECT_CONTAINS(msg, dir.file("config.json"));
     EXPECT_CONTAINS(msg, c.message);
+  }
+}
+
+TEST(Gpt2ImportErrors, MissingConfig) {
+  TempDir dir;
+  write_bytes(dir.file("model.safetensors"), read_bytes(fixture("model.safetensors")));
+  EXPECT_CONTAINS(expect_failure(dir), dir.file("config.json"));
+}
+
+TEST(Gpt2ImportErrors, ConfigNotAnObject) {
+  TempDir dir;
+  write_bytes(dir.file("config.json"), "[1, 2]");
+  write_bytes(dir.file("model.safetensors"), read_bytes(fixture("model.safetensors")));
+  EXPECT_CONTAINS(expect_failure(dir), dir.file("config.json") + ": not a JSON object");
+}
+
+TEST(Gpt2ImportErrors, UnsupportedWeightDtype) {
+  TempDir dir;
+  std::vector<StEntry> entries = fixture_entries("F32");
+  for (StEntry& e : entries) {
+    if (e.name == "h.0.ln_1.weight") e.dtype = "I32";  // same byte count as F32
+  }
+  write_checkpoint(dir, entries);
+  EXPECT_CONTAINS(expect_failure(dir), "tensor 'h.0.ln_1.weight': dtype I32 is not supported for weights");
+}
+
+TEST(Gpt2ImportErrors, MalformedTokenizer) {
+  struct Case {
+    const char* file;
+    std::string text, message;
+  };
+  const std::vector<Case> cases = {
+      {"vocab.json", "{\"a\": ", "vocab.json: invalid JSON at byte"},
+      {"vocab.json", "[\"a\"]", "vocab.json: expected a JSON object of token -> id"},
+      {"vocab.json", "{}", "vocab.json: empty vocabulary"},
+      {"vocab.json", "{\"a\": 5}", "id 5 outside 0..0"},
+      {"merges.txt", "#version: 0.2\nnotapair\n", "merges.txt"},
+      {"merges.txt", "#version: 0.2\nzzzzqq yyyyww\n", "is not a token of the vocabulary"},
+  };
+  for (const Case& c : cases) {
+    TempDir dir;
+    write_checkpoint(dir, fixture_entries("F32"));
+    write_bytes(dir.file(c.file), c.text);
+    const std::string msg = expect_failure(dir);
+    EXPECT_CONTAINS(msg, dir.file(c.file)) << c.text;
+    EXPECT_CONTAINS(msg, c.message) << c.text;
   }
 }
 
