@@ -22,9 +22,13 @@ bool elements_aligned(const flatbuffers::Vector<T>* v) {
 }
 
 // Caps on counts declared by a file, so a tiny file cannot make the
-// loader allocate gigabytes of tables.
-constexpr uint32_t kMaxTensors = 1u << 20;
-constexpr uint32_t kMaxOperators = 1u << 20;
+// loader allocate gigabytes of tables, nor spend minutes in the memory
+// planner and the plan check, which compare tensors pairwise (quadratic:
+// 2^15 tensors bound that to ~5 * 10^8 cheap comparisons; at 2^20 it was
+// hours). The largest transformer an edge device runs has a few thousand
+// tensors.
+constexpr uint32_t kMaxTensors = 1u << 15;
+constexpr uint32_t kMaxOperators = 1u << 15;
 constexpr uint32_t kMaxGraphIO = 1024;
 
 struct TensorDesc {

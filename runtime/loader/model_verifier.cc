@@ -111,7 +111,7 @@ Status verify_tensors(Model::Impl* impl) {
                           t->name() != nullptr ? t->name()->c_str() : "", static_cast<int>(t->codec_type()));
     }
     encoded += is_encoded(tensors->Get(i)) ? 1 : 0;
-    table_floats += derived_table_floats(tensors->Get(i));  // <= 2^20 tensors x 512
+    table_floats += derived_table_floats(tensors->Get(i));  // <= 2^15 tensors x 512
   }
   if (encoded > 0) {
     impl->packed = allocate_array<codec::PackedWeights>(impl->allocator, encoded);
