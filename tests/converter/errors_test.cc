@@ -103,6 +103,19 @@ TEST(Errors, AveragePoolCeilWithCountIncludePad) {
   EXPECT_CONTAINS(expect_failure(dir), "ceil_mode=1 with count_include_pad=1 is not supported");
 }
 
+// A zero stride reached ONNX's shape inference, which divides by it
+// (SIGFPE, found by fuzz_onnx_import).
+TEST(Errors, ZeroPoolStride) {
+  TempDir dir;
+  OnnxBuilder b;
+  b.input("x", {1, 1, 4, 4}).output("y");
+  auto& n = b.node("MaxPool", {"x"}, {"y"}, "pool");
+  OnnxBuilder::attr(n, "kernel_shape", std::vector<int64_t>{2, 2});
+  OnnxBuilder::attr(n, "strides", std::vector<int64_t>{0, 1});
+  b.save(dir.file("m.onnx"));
+  EXPECT_CONTAINS(expect_failure(dir), "node 'pool' (MaxPool): strides has 0 (must be >= 1)");
+}
+
 TEST(Errors, SoftmaxOpset11OverSeveralAxes) {
   TempDir dir;
   OnnxBuilder b(11);
