@@ -12,6 +12,7 @@
 #include "loader/model_impl.h"
 #include "loader/op_parser.h"
 #include "loader/tokenizer_verifier.h"
+#include "loader/vector_alignment.h"
 #include "planner/memory_planner.h"
 
 namespace nibble {
@@ -127,6 +128,9 @@ Status verify_tensors(Model::Impl* impl) {
     const uint32_t rank = shape == nullptr ? 0 : shape->size();
     if (rank > static_cast<uint32_t>(kMaxRank)) {
       return NIBBLE_ERROR(kOutOfRange, "tensor %u '%s' has rank %u (limit %d)", i, d.name, rank, kMaxRank);
+    }
+    if (!elements_aligned(shape)) {
+      return NIBBLE_ERROR(kMisaligned, "tensor %u '%s': shape vector is not 8-byte aligned", i, d.name);
     }
     d.rank = static_cast<int32_t>(rank);
     for (uint32_t k = 0; k < rank; ++k) d.dims[k] = shape->Get(k);
@@ -271,6 +275,8 @@ Status verify_memory_plan(Model::Impl* impl, const TensorLifetime* lifetimes) {
   if (plan != nullptr && plan->offsets() != nullptr) {
     if (plan->offsets()->size() != n) {
       status = NIBBLE_ERROR(kMalformed, "memory plan has %u offsets for %u tensors", plan->offsets()->size(), n);
+    } else if (!elements_aligned(plan->offsets())) {
+      status = NIBBLE_ERROR(kMisaligned, "memory plan offsets vector is not 8-byte aligned");
     } else {
       for (uint32_t i = 0; i < n; ++i) offsets[i] = plan->offsets()->Get(i);
       impl->arena_bytes = plan->arena_bytes();

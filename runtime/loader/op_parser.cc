@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/allocation.h"
+#include "loader/vector_alignment.h"
 
 namespace nibble {
 namespace {
@@ -57,6 +58,9 @@ Status copy_per_dim(const char* name, const char* what, const flatbuffers::Vecto
   if (v == nullptr || v->size() != expected) {
     return NIBBLE_ERROR(kMalformed, "op '%s': %s has %u entries, expected %u", name, what, v == nullptr ? 0 : v->size(),
                         expected);
+  }
+  if (!elements_aligned(v)) {
+    return NIBBLE_ERROR(kMisaligned, "op '%s': %s vector is not %zu-byte aligned", name, what, alignof(U));
   }
   for (uint32_t i = 0; i < expected; ++i) out[i] = static_cast<T>(v->Get(i));
   return Status::ok();
