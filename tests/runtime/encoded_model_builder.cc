@@ -27,6 +27,7 @@ std::vector<uint8_t> build_encoded_linear(const EncodedLinear& s) {
       break;
     default: codec = f::CreateRawCodec(b).Union(); break;
   }
+  if (s.omit_codec_table) codec = 0;
   std::vector<int64_t> x_shape = {s.m, s.k}, w_shape = {s.n, s.k}, y_shape = {s.m, s.n};
   std::vector<flatbuffers::Offset<f::Tensor>> tensors = {
       f::CreateTensorDirect(b, "x", &x_shape, f::ElementType::F32),

@@ -25,6 +25,7 @@ struct EncodedLinear {
   std::vector<float> table;
   float parameter = 0;
   std::vector<uint8_t> segment;  // the weight's bytes
+  bool omit_codec_table = false;  // codec_type set, the codec table itself left out
   // The op's fused output clamp.
   float output_min = -__builtin_inff();
   float output_max = __builtin_inff();
