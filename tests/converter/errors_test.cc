@@ -1,5 +1,7 @@
 // Every failure is a convert::Error naming the file and node, and leaves
 // neither the output nor a temporary file behind.
+#include <fstream>
+
 #include "converter/convert.h"
 #include "gtest/gtest.h"
 #include "tests/converter/onnx_builder.h"
@@ -112,7 +114,8 @@ TEST(Errors, ZeroPoolStride) {
   auto& n = b.node("MaxPool", {"x"}, {"y"}, "pool");
   OnnxBuilder::attr(n, "kernel_shape", std::vector<int64_t>{2, 2});
   OnnxBuilder::attr(n, "strides", std::vector<int64_t>{0, 1});
-  b.save(dir.file("m.onnx"));
+  // Written as is: save() runs shape inference, which would crash here.
+  std::ofstream(dir.file("m.onnx"), std::ios::binary) << b.model.SerializeAsString();
   EXPECT_CONTAINS(expect_failure(dir), "node 'pool' (MaxPool): strides has 0 (must be >= 1)");
 }
 
