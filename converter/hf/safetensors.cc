@@ -221,7 +221,9 @@ TensorData SafetensorsFile::read_float(const StTensor& t) const {
   const char* p = bytes_.data() + data_start_ + t.begin;  // validated: within the data region
   const size_t n = d.f.size();
   if (t.dtype == StDType::kF32) {
-    std::memcpy(d.f.data(), p, n * 4);  // little-endian host, as the writer assumes
+    // An empty tensor's vector may have no storage: memcpy wants non-null
+    // pointers even for zero bytes.
+    if (n != 0) std::memcpy(d.f.data(), p, n * 4);  // little-endian host, as the writer assumes
   } else {
     for (size_t k = 0; k < n; ++k) {
       const uint16_t bits = load_u16(p + 2 * k);

@@ -15,6 +15,8 @@ bool finite(float x) { return x - x == 0.0f; }  // false for inf and NaN
 
 // Fills the layout from the codec table; false (with *why) on a bad enum.
 Status layout_of(const fb::Tensor* t, uint32_t i, const char* name, codec::WeightLayout* l) {
+  // verify_tensors() refused a codec type without its table (the
+  // Verifier accepts one), so codec_as_X() is never null here.
   switch (t->codec_type()) {
     case fb::Codec::HalfCodec: {
       const auto f = t->codec_as_HalfCodec()->format();
@@ -170,6 +172,7 @@ Status check_table(const fb::TableCodec* tc, uint32_t i, const char* name, int b
 uint32_t derived_table_floats(const fb::Tensor* tensor) {
   if (tensor->codec_type() != fb::Codec::TableCodec) return 0;
   const fb::TableCodec* tc = tensor->codec_as_TableCodec();
+  if (tc == nullptr) return 0;  // rejected by verify_encoded_tensor
   if (tc->table() != nullptr || tc->kind() == fb::TableKind::LUT) return 0;
   const int bits = tc->bits();
   return bits >= 1 && bits <= codec::kMaxTableBits ? 1u << bits : 0u;

@@ -11,16 +11,6 @@
 
 namespace nibble {
 
-// The FlatBuffers Verifier (2.0) checks a vector's length field for 4-byte
-// alignment but not its elements: a hostile file can place a [long] vector
-// at 4 mod 8, and reading it is undefined behaviour (a fault on CPUs
-// without unaligned 8-byte loads, e.g. LDRD on Cortex-M). The image is
-// 64-byte aligned, so the address's alignment is the offset's.
-template <typename T>
-bool elements_aligned(const flatbuffers::Vector<T>* v) {
-  return v == nullptr || reinterpret_cast<uintptr_t>(v->Data()) % alignof(T) == 0;
-}
-
 // Caps on counts declared by a file, so a tiny file cannot make the
 // loader allocate gigabytes of tables, nor spend minutes in the memory
 // planner and the plan check, which compare tensors pairwise (quadratic:

@@ -12,6 +12,7 @@
 #include "loader/model_impl.h"
 #include "loader/op_parser.h"
 #include "loader/tokenizer_verifier.h"
+#include "loader/vector_alignment.h"
 #include "planner/memory_planner.h"
 
 namespace nibble {
@@ -303,7 +304,10 @@ Status verify_memory_plan(Model::Impl* impl, const TensorLifetime* lifetimes) {
     // a file cannot make a session allocate more than its tensors need.
     uint64_t used = 0;
     for (uint32_t i = 0; i < n; ++i) {
-      impl->tensors[i].arena_offset = offsets[i];
+      // A tensor that takes no arena bytes (no elements, or never
+      // written) has an unchecked offset: place it at 0, else
+      // arena + offset may wrap the pointer (found by fuzz_model_loader).
+      impl->tensors[i].arena_offset = lifetimes[i].size_bytes == 0 ? 0 : offsets[i];
       if (lifetimes[i].size_bytes == 0) continue;
       uint64_t end = 0;  // offset + size is inside the checked arena
       if (!checked_align_up(offsets[i] + lifetimes[i].size_bytes, kSegmentAlignment, &end)) {

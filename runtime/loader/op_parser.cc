@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/allocation.h"
+#include "loader/vector_alignment.h"
 
 namespace nibble {
 namespace {

@@ -1,5 +1,7 @@
 // Every failure is a convert::Error naming the file and node, and leaves
 // neither the output nor a temporary file behind.
+#include <fstream>
+
 #include "converter/convert.h"
 #include "gtest/gtest.h"
 #include "tests/converter/onnx_builder.h"
@@ -101,6 +103,20 @@ TEST(Errors, AveragePoolCeilWithCountIncludePad) {
   OnnxBuilder::attr(n, "count_include_pad", int64_t{1});
   b.save(dir.file("m.onnx"));
   EXPECT_CONTAINS(expect_failure(dir), "ceil_mode=1 with count_include_pad=1 is not supported");
+}
+
+// A zero stride reached ONNX's shape inference, which divides by it
+// (SIGFPE, found by fuzz_onnx_import).
+TEST(Errors, ZeroPoolStride) {
+  TempDir dir;
+  OnnxBuilder b;
+  b.input("x", {1, 1, 4, 4}).output("y");
+  auto& n = b.node("MaxPool", {"x"}, {"y"}, "pool");
+  OnnxBuilder::attr(n, "kernel_shape", std::vector<int64_t>{2, 2});
+  OnnxBuilder::attr(n, "strides", std::vector<int64_t>{0, 1});
+  // Written as is: save() runs shape inference, which would crash here.
+  std::ofstream(dir.file("m.onnx"), std::ios::binary) << b.model.SerializeAsString();
+  EXPECT_CONTAINS(expect_failure(dir), "node 'pool' (MaxPool): strides has 0 (must be >= 1)");
 }
 
 TEST(Errors, SoftmaxOpset11OverSeveralAxes) {

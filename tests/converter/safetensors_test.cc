@@ -86,6 +86,9 @@ TEST(Safetensors, EmptyHeaderAndZeroSizedTensors) {
   EXPECT_TRUE(SafetensorsFile::parse("m.safetensors", safetensors_raw("{}", ""))->tensors().empty());
   const auto f = SafetensorsFile::parse("m.safetensors", safetensors_file({{"e", "F32", {0, 4}, ""}, {"x", "F32", {1}, f32_bytes({2.0f})}}));
   EXPECT_EQ(f->read_float(*f->find("x")).f, std::vector<float>{2.0f});
+  // Reading the empty one passed a null pointer to memcpy (UBSan, found
+  // by fuzz_safetensors).
+  EXPECT_TRUE(f->read_float(*f->find("e")).f.empty());
 }
 
 TEST(Safetensors, TruncatedFile) {

@@ -200,6 +200,16 @@ TEST(EncodedWeights, RejectsUnknownEnumsAndGroups) {
   expect_error(session_status(testing::build_encoded_linear(b.spec)), StatusCode::kMalformed, "half format");
 }
 
+// A codec type whose table is absent passes the FlatBuffers Verifier; the
+// loader dereferenced the null table (found by fuzz_model_loader).
+TEST(EncodedWeights, RejectsCodecTypeWithoutItsTable) {
+  for (const char* name : {"f16", "q4_0", "int8", "lut3_g32"}) {
+    Built b = build(find_case(name));
+    b.spec.omit_codec_table = true;
+    expect_error(session_status(testing::build_encoded_linear(b.spec)), StatusCode::kMalformed, "no codec table");
+  }
+}
+
 TEST(EncodedWeights, RejectsZeroPointsAboveTheCodeRange) {
   Built b = build(find_case("affine4_g16"));
   b.spec.segment[b.seg.zero_points_offset + 2] = 16;  // 4-bit codes end at 15
