@@ -84,18 +84,6 @@ void check_op_support(const onnx::ModelProto& model, int opset) {
       throw Error("node '" + label + "' (" + n.op_type() + ", opset " + std::to_string(opset) +
                   "): operator is not supported");
     }
-    // ONNX's shape inference (convPoolShapeInference) divides by strides
-    // and dilations without checking them: a 0 was a SIGFPE inside libonnx
-    // (found by fuzz_onnx_import). Only Conv and the pools carry these.
-    for (const auto& a : n.attribute()) {
-      if (a.name() != "strides" && a.name() != "dilations" && a.name() != "kernel_shape") continue;
-      for (int64_t v : a.ints()) {
-        if (v < 1) {
-          throw Error("node '" + label + "' (" + n.op_type() + "): " + a.name() + " has " + std::to_string(v) +
-                      " (must be >= 1)");
-        }
-      }
-    }
   }
 }
 
