@@ -2,8 +2,8 @@
 # Every test, from a fresh clone: install what is needed, then
 #   1. release build (GCC): the whole suite;
 #   2. ASan + UBSan build (clang-14, with the libFuzzer targets): the whole
-#      suite again, then every fuzz target for a bounded time
-#      (NIBBLE_FUZZ_SECONDS, default 60 s each; tests/run_fuzz.sh);
+#      suite again, then every fuzz target for a fixed seed and number of
+#      executions (tests/run_fuzz.sh ci: reproducible, about 30 s each);
 #   3. TSan build of the tests labelled `threaded` (tests/run_tsan.sh);
 #   4. freestanding Cortex-M7 build (arm-none-eabi), its demo run on QEMU's
 #      mps2-an500 board;
@@ -28,7 +28,7 @@ cmake --build --preset asan -j "$jobs"
 ctest --preset asan -j "$jobs"
 
 echo "== fuzz targets under ASan + UBSan"
-bash tests/run_fuzz.sh "${NIBBLE_FUZZ_SECONDS:-60}" build/asan
+bash tests/run_fuzz.sh ci build/asan
 
 echo "== TSan: the threaded tests"
 bash tests/run_tsan.sh -j"$jobs"

@@ -5,6 +5,7 @@
 
 #include "converter/onnx/attributes.h"
 #include "converter/onnx/external_data.h"
+#include "converter/onnx/guarded_schemas.h"
 #include "converter/onnx/prechecks.h"
 #include "converter/onnx/tensor_proto.h"
 #include "converter/util/file_util.h"
@@ -186,7 +187,8 @@ ImportedModel import_onnx(const std::string& path, const std::string& bytes, con
   set_input_shapes(path, model, options, initializer_names);
   try {
     onnx::ShapeInferenceOptions infer_options(/*check_type=*/true, /*strict_mode=*/1, /*data_prop=*/false);
-    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), infer_options);
+    const GuardedSchemaRegistry registry;
+    onnx::shape_inference::InferShapes(model, &registry, infer_options);
   } catch (const std::exception& e) {
     throw Error(path + ": ONNX shape inference: " + one_line(e.what()));
   }

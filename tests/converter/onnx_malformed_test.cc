@@ -3,6 +3,7 @@
 // temporary behind (conversion_failure.h). Not-protobuf, checker and
 // unsupported-op cases are in errors_test.cc.
 #include <cstring>
+#include <fstream>
 
 #include "gtest/gtest.h"
 #include "tests/converter/conversion_failure.h"
@@ -143,6 +144,34 @@ TEST(OnnxMalformed, ConvWeightOfWrongRank) {
   b.node("Conv", {"x", "w"}, {"y"}, "conv");
   b.save(dir.file("m.onnx"));
   EXPECT_CONTAINS(expect_onnx_failure(dir), "node 'conv' (Conv, opset 13): a 1-D convolution");
+}
+
+// libonnx's Conv shape inference takes the kernel from W's dims and indexes
+// X's per-axis values with W's spatial rank: these two graphs read out of
+// bounds there (the first was a SEGV found by fuzz_onnx_import). Written
+// as they are, because save() runs that inference.
+TEST(OnnxMalformed, ConvWeightOfHigherRankThanInput) {
+  TempDir dir;
+  OnnxBuilder b;
+  b.input("x", {1, 4}).output("y", {1, 2});
+  b.initializer("w", {2, 4, 3, 3}, random_floats(72, 1));
+  b.node("Conv", {"x", "w"}, {"y"}, "conv");
+  std::ofstream(dir.file("m.onnx"), std::ios::binary) << b.model.SerializeAsString();
+  const std::string error = expect_onnx_failure(dir);
+  EXPECT_CONTAINS(error, "node name: conv)");
+  EXPECT_CONTAINS(error, "W has rank 4 and X has rank 2; without a kernel_shape attribute they must match");
+}
+
+TEST(OnnxMalformed, ConvWeightOfLowerRankUnderAutoPad) {
+  TempDir dir;
+  OnnxBuilder b;
+  b.input("x", {1, 2, 6, 6}).output("y", {1, 4, 6, 6});
+  b.initializer("w", {4, 2, 3}, random_floats(24, 1));
+  OnnxBuilder::attr(b.node("Conv", {"x", "w"}, {"y"}, "conv"), "auto_pad", std::string("SAME_UPPER"));
+  std::ofstream(dir.file("m.onnx"), std::ios::binary) << b.model.SerializeAsString();
+  const std::string error = expect_onnx_failure(dir);
+  EXPECT_CONTAINS(error, "node name: conv)");
+  EXPECT_CONTAINS(error, "W has rank 3 and X has rank 4; without a kernel_shape attribute they must match");
 }
 
 TEST(OnnxMalformed, ConvChannelMismatch) {
