@@ -172,7 +172,7 @@ Status check_table(const fb::TableCodec* tc, uint32_t i, const char* name, int b
 uint32_t derived_table_floats(const fb::Tensor* tensor) {
   if (tensor->codec_type() != fb::Codec::TableCodec) return 0;
   const fb::TableCodec* tc = tensor->codec_as_TableCodec();
-  if (tc == nullptr) return 0;  // rejected by verify_encoded_tensor
+  if (tc == nullptr) return 0;  // a type without its table: the loader refuses it (model_verifier.cc)
   if (tc->table() != nullptr || tc->kind() == fb::TableKind::LUT) return 0;
   const int bits = tc->bits();
   return bits >= 1 && bits <= codec::kMaxTableBits ? 1u << bits : 0u;

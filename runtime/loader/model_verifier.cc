@@ -111,8 +111,8 @@ Status verify_tensors(Model::Impl* impl) {
       return NIBBLE_ERROR(kMalformed, "tensor %u '%s': codec type %d but no codec table", i,
                           t->name() != nullptr ? t->name()->c_str() : "", static_cast<int>(t->codec_type()));
     }
-    encoded += is_encoded(tensors->Get(i)) ? 1 : 0;
-    table_floats += derived_table_floats(tensors->Get(i));  // <= 2^15 tensors x 512
+    encoded += is_encoded(t) ? 1 : 0;
+    table_floats += derived_table_floats(t);  // <= 2^15 tensors x 512
   }
   if (encoded > 0) {
     impl->packed = allocate_array<codec::PackedWeights>(impl->allocator, encoded);
