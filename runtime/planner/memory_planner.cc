@@ -78,6 +78,18 @@ Status plan_memory(const TensorLifetime* tensors, size_t n, uint64_t* offsets,
 
 Status check_memory_plan(const TensorLifetime* tensors, size_t n, const uint64_t* offsets,
                          uint64_t arena_bytes) {
+  // Every tensor laid side by side, each 64-aligned: the most any sane
+  // plan spans (plan_memory's never does more, since it places a tensor in
+  // the lowest gap). Saturates at 2^64 - 1 rather than wrapping.
+  uint64_t side_by_side = 0;
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t aligned = 0;
+    if (!checked_align_up(tensors[i].size_bytes, kSegmentAlignment, &aligned) ||
+        !checked_add(side_by_side, aligned, &side_by_side)) {
+      side_by_side = UINT64_MAX;
+      break;
+    }
+  }
   for (size_t i = 0; i < n; ++i) {
     if (tensors[i].size_bytes == 0) continue;
     if (offsets[i] % kSegmentAlignment != 0) {
@@ -90,6 +102,15 @@ Status check_memory_plan(const TensorLifetime* tensors, size_t n, const uint64_t
                           i, static_cast<unsigned long long>(offsets[i]),
                           static_cast<unsigned long long>(tensors[i].size_bytes),
                           static_cast<unsigned long long>(arena_bytes));
+    }
+    // The session sizes its arena by the furthest tensor end: without this
+    // a kilobyte file could place one small tensor at a terabyte offset.
+    if (offsets[i] > side_by_side || tensors[i].size_bytes > side_by_side - offsets[i]) {
+      return NIBBLE_ERROR(kMalformed,
+                          "memory plan: tensor %zu at offset %llu ends past all %zu tensors side by side "
+                          "(%llu bytes)",
+                          i, static_cast<unsigned long long>(offsets[i]), n,
+                          static_cast<unsigned long long>(side_by_side));
     }
   }
   for (size_t i = 0; i < n; ++i) {

@@ -36,7 +36,8 @@ Status plan_memory(const TensorLifetime* tensors, size_t n, uint64_t* offsets,
                    uint64_t* arena_bytes, void* scratch, size_t scratch_bytes);
 
 // Checks a plan someone else made (a file's): every tensor inside the
-// arena, offsets aligned, no two tensors alive together overlapping.
+// arena and inside the span of all tensors laid side by side, offsets
+// aligned, no two tensors alive together overlapping.
 // On failure the message names the tensor indices.
 Status check_memory_plan(const TensorLifetime* tensors, size_t n, const uint64_t* offsets,
                          uint64_t arena_bytes);

@@ -188,6 +188,9 @@ std::vector<BadModel> bad_models() {
       }));
   add("memory_plan_overlap.nbl", C::kMalformed, "overlap", "plan puts two live activations on the same bytes",
       with([](Knobs& k) { k.overlap_plan = true; }));
+  add("memory_plan_far_offset.nbl", C::kMalformed, "ends past all 5 tensors side by side",
+      "plan puts a 64-byte activation at 1 TiB (the session would allocate that)",
+      with([](Knobs& k) { k.far_plan = true; }));
 
   // ---- codecs
   {

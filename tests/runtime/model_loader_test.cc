@@ -207,6 +207,13 @@ TEST(ModelLoader, RejectsOverlappingMemoryPlan) {
   expect_error(load_status(build_model(k)), StatusCode::kMalformed, "overlap");
 }
 
+TEST(ModelLoader, RejectsAMemoryPlanSpanningPastItsTensors) {
+  // The session would size its arena to 1 TiB for 192 bytes of tensors.
+  Knobs k;
+  k.far_plan = true;
+  expect_error(load_status(build_model(k)), StatusCode::kMalformed, "tensor 4 at offset 1099511627776 ends past all");
+}
+
 TEST(ModelLoader, RejectsNanClamp) {
   Knobs k;
   k.clamp_min = std::nanf("");

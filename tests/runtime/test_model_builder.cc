@@ -94,7 +94,12 @@ std::vector<uint8_t> build_model(const Knobs& k) {
   if (k.write_plan) {
     // x at 0, y at 64, z at 128 (or 64 when overlapping on purpose).
     std::vector<uint64_t> offsets = {0, 0, 0, 64, k.overlap_plan ? 64u : 128u};
-    plan = f::CreateMemoryPlanDirect(b, 192, &offsets);
+    uint64_t arena = 192;
+    if (k.far_plan) {
+      offsets[4] = uint64_t{1} << 40;
+      arena = uint64_t{1} << 41;
+    }
+    plan = f::CreateMemoryPlanDirect(b, arena, &offsets);
   }
   auto metadata = f::CreateMetadataDirect(b, "test", "0", "built-in", "", "");
   flatbuffers::Offset<f::Tokenizer> tokenizer = 0;

@@ -46,6 +46,7 @@ struct Knobs {
   float clamp_max = 6.0f;
   bool write_plan = true;
   bool overlap_plan = false;  // y and z at the same offset (they are alive together)
+  bool far_plan = false;      // z at 1 TiB in a 2 TiB arena (3 tensors of 64 bytes)
   bool swap_ops = false;      // CLAMP before LINEAR: reads y before it is written
   // Tensor.sequence of x, w, b, y, z (a token model: dims[0] set per run).
   std::vector<bool> sequence = {false, false, false, false, false};
