@@ -23,6 +23,8 @@ targets=(fuzz_model_loader fuzz_model_fields fuzz_safetensors fuzz_onnx_import f
 # Executions per target in ci mode (about 30 s each at this machine's rates).
 declare -A ci_runs=([fuzz_model_loader]=60000 [fuzz_model_fields]=30000 [fuzz_safetensors]=1000000
                     [fuzz_onnx_import]=600000 [fuzz_tokenizer]=80000 [fuzz_tokenizer_table]=300000)
+budget="$seconds s per target"
+[[ $seconds == ci ]] && budget="ci mode: seed 1, fixed executions per target"
 declare -A dict=([fuzz_model_loader]=model [fuzz_model_fields]=model [fuzz_safetensors]=safetensors)
 
 for t in "${targets[@]}"; do
@@ -81,8 +83,4 @@ if [[ ${#failed[@]} -ne 0 ]]; then
   done
   exit 1
 fi
-if [[ $seconds == ci ]]; then
-  echo "run_fuzz: no findings (ci mode: seed 1, fixed executions per target)"
-else
-  echo "run_fuzz: no findings (${seconds} s per target)"
-fi
+echo "run_fuzz: no findings ($budget)"

@@ -32,7 +32,6 @@ const onnx::OpSchema* GuardedSchemaRegistry::GetSchema(const std::string& key, c
                                                        const std::string& domain) const {
   const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(key, maxInclusiveVersion, domain);
   if (schema == nullptr || schema->Name() != "Conv" || schema->domain() != onnx::ONNX_DOMAIN) return schema;
-  std::lock_guard<std::mutex> lock(mutex_);
   auto& guarded = guarded_[schema];
   if (!guarded) {
     guarded = std::make_unique<onnx::OpSchema>(*schema);

@@ -10,21 +10,21 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "onnx/defs/schema.h"
 
 namespace nibble::convert {
 
+// One per import (InferShapes is single-threaded), so no locking.
 class GuardedSchemaRegistry final : public onnx::ISchemaRegistry {
  public:
   const onnx::OpSchema* GetSchema(const std::string& key, const int maxInclusiveVersion,
                                   const std::string& domain) const override;
 
  private:
-  // Guarded copies, made on first use, keyed by the registry's schema.
-  mutable std::mutex mutex_;
+  // Guarded copies, made on first use, keyed by the registry's schema
+  // (one per Conv opset version).
   mutable std::map<const onnx::OpSchema*, std::unique_ptr<onnx::OpSchema>> guarded_;
 };
 

@@ -150,26 +150,27 @@ TEST(OnnxMalformed, ConvWeightOfWrongRank) {
 // X's per-axis values with W's spatial rank: these two graphs read out of
 // bounds there (the first was a SEGV found by fuzz_onnx_import). Written
 // as they are, because save() runs that inference.
-TEST(OnnxMalformed, ConvWeightOfHigherRankThanInput) {
+std::string conv_failure(const std::vector<int64_t>& x, const std::vector<int64_t>& w, const std::string& auto_pad) {
   TempDir dir;
   OnnxBuilder b;
-  b.input("x", {1, 4}).output("y", {1, 2});
-  b.initializer("w", {2, 4, 3, 3}, random_floats(72, 1));
-  b.node("Conv", {"x", "w"}, {"y"}, "conv");
+  b.input("x", x).output("y", {1, 2});
+  size_t count = 1;
+  for (int64_t d : w) count *= static_cast<size_t>(d);
+  b.initializer("w", w, random_floats(count, 1));
+  auto& conv = b.node("Conv", {"x", "w"}, {"y"}, "conv");
+  if (!auto_pad.empty()) OnnxBuilder::attr(conv, "auto_pad", auto_pad);
   std::ofstream(dir.file("m.onnx"), std::ios::binary) << b.model.SerializeAsString();
-  const std::string error = expect_onnx_failure(dir);
+  return expect_onnx_failure(dir);
+}
+
+TEST(OnnxMalformed, ConvWeightOfHigherRankThanInput) {
+  const std::string error = conv_failure({1, 4}, {2, 4, 3, 3}, "");
   EXPECT_CONTAINS(error, "node name: conv)");
   EXPECT_CONTAINS(error, "W has rank 4 and X has rank 2; without a kernel_shape attribute they must match");
 }
 
 TEST(OnnxMalformed, ConvWeightOfLowerRankUnderAutoPad) {
-  TempDir dir;
-  OnnxBuilder b;
-  b.input("x", {1, 2, 6, 6}).output("y", {1, 4, 6, 6});
-  b.initializer("w", {4, 2, 3}, random_floats(24, 1));
-  OnnxBuilder::attr(b.node("Conv", {"x", "w"}, {"y"}, "conv"), "auto_pad", std::string("SAME_UPPER"));
-  std::ofstream(dir.file("m.onnx"), std::ios::binary) << b.model.SerializeAsString();
-  const std::string error = expect_onnx_failure(dir);
+  const std::string error = conv_failure({1, 2, 6, 6}, {4, 2, 3}, "SAME_UPPER");
   EXPECT_CONTAINS(error, "node name: conv)");
   EXPECT_CONTAINS(error, "W has rank 3 and X has rank 4; without a kernel_shape attribute they must match");
 }
