@@ -203,6 +203,9 @@ struct BoundOp {
   // state before they read it. ATTENTION's key/value cache and score
   // scratch. Null for stateless ops.
   float* state = nullptr;
+  // Fused LINEAR: input 1 repacked by the session for its one-row kernel
+  // (fused::repacked_weight_bytes), or null: the kernels read `packed`.
+  const uint8_t* repacked_weight = nullptr;
 };
 
 }  // namespace nibble

@@ -56,6 +56,8 @@ struct Session::Impl {
   bool stateful = false;
   // The fused kernels' shared workspace (ops run one at a time).
   uint8_t* workspace = nullptr;
+  // Weights repacked for their one-row kernels (fused::repack_weight).
+  uint8_t* repacked = nullptr;
   Isa isa = Isa::kScalar;  // the fused kernels' level (kScalar if none)
   Isa isa_ceiling = Isa::kScalar;
   bool int8_activations = false;
@@ -79,6 +81,7 @@ void destroy_impl(Session::Impl* s) {
   }
 #endif
   // Reverse order of allocation (see build()), for stack-like allocators.
+  free_array(s->allocator, s->repacked);
   free_array(s->allocator, s->workspace);
   free_array(s->allocator, s->state);
   free_array(s->allocator, s->fused_many_rows);
@@ -178,6 +181,61 @@ fused::Options fused_options(const Session::Impl* s) {
 }
 #endif
 
+#if NIBBLE_WITH_PTHREADPOOL
+// Bytes of op i's weight repacked for its one-row kernel (0: none).
+size_t repacked_bytes(const Session::Impl* s, uint32_t i) {
+  if (s->fused_one_row[i] == 0) return 0;
+  return fused::repacked_weight_bytes(s->ops[i], static_cast<fused::Kernel>(s->fused_one_row[i]), s->isa);
+}
+
+// An op before `i` repacking the same weight (LINEARs sharing a tensor),
+// or -1.
+int64_t repacked_twin(const Session::Impl* s, uint32_t i) {
+  for (uint32_t j = 0; j < i; ++j) {
+    if (s->ops[j].inputs[1].packed == nullptr || s->ops[j].inputs[1].packed->data != s->ops[i].inputs[1].packed->data) {
+      continue;
+    }
+    if (repacked_bytes(s, j) != 0) return j;
+  }
+  return -1;
+}
+
+// Weights whose one-row kernel reads a layout of its own are copied into
+// it once, here: one block for all, a weight shared by several ops once.
+// The model's bytes stay as they are (other kernels and sessions read them).
+Status repack_weights(Session::Impl* s) {
+  uint64_t total = 0;
+  for (uint32_t i = 0; i < s->num_ops; ++i) {
+    if (repacked_bytes(s, i) != 0 && repacked_twin(s, i) < 0) total += repacked_bytes(s, i);
+  }
+  if (total == 0) return Status::ok();
+  if (total > SIZE_MAX) {
+    return NIBBLE_ERROR(kOutOfMemory, "repacked weights of %llu bytes", static_cast<unsigned long long>(total));
+  }
+  s->repacked =
+      static_cast<uint8_t*>(allocate_uninitialized(s->allocator, static_cast<size_t>(total), kSegmentAlignment));
+  if (s->repacked == nullptr) {
+    return NIBBLE_ERROR(kOutOfMemory, "no memory for the weights repacked for the int8 GEMV (%llu bytes)",
+                        static_cast<unsigned long long>(total));
+  }
+  s->allocated_bytes += total;
+  uint64_t offset = 0;
+  for (uint32_t i = 0; i < s->num_ops; ++i) {
+    const size_t bytes = repacked_bytes(s, i);
+    if (bytes == 0) continue;
+    const int64_t twin = repacked_twin(s, i);
+    if (twin >= 0) {
+      s->ops[i].repacked_weight = s->ops[twin].repacked_weight;
+      continue;
+    }
+    fused::repack_weight(s->ops[i], s->repacked + offset);
+    s->ops[i].repacked_weight = s->repacked + offset;
+    offset += bytes;
+  }
+  return Status::ok();
+}
+#endif
+
 // Encoded LINEAR/CONV2D go to the fused kernels unless the caller asked
 // for the reference backend; the workspace is sized for the largest op.
 Status create_fused_ops(Session::Impl* s, Backend backend) {
@@ -214,7 +272,7 @@ Status create_fused_ops(Session::Impl* s, Backend backend) {
     }
     s->allocated_bytes += workspace;
   }
-  return Status::ok();
+  return repack_weights(s);
 #else
   (void)s;
   (void)backend;

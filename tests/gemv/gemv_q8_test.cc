@@ -11,6 +11,7 @@
 
 #include "codec/decode_range.h"
 #include "gemv/gemv_q8.h"
+#include "gemv/gemv_q8_rows4.h"
 #include "gemv/gemv_q8_table.h"
 #include "gemv_q8_cases.h"
 
@@ -58,6 +59,29 @@ TEST(GemvQ8, ActivationsFollowTheQ8Rule) {
         ASSERT_LE(std::fabs(q.q[k] * q.d[b] - x[k]), 0.5f * q.d[b] * (1 + 1e-5f)) << "column " << k;
         ASSERT_LE(std::abs(static_cast<int>(q.q[k])), 127);
       }
+    }
+  }
+}
+
+// The SIMD quantization (AVX-512) writes the scalar rule's bits,
+// padding included, for NaN, infinities and all-zero blocks too.
+TEST(GemvQ8, EveryLevelQuantizesToTheSameBits) {
+  for (int64_t cols : {1, 31, 32, 33, 300, 768, 1000}) {
+    std::vector<float> x = random_vector(cols, 8);
+    if (cols > 40) {
+      x[3] = NAN;
+      x[35] = INFINITY;
+      for (int64_t i = 64; i < 96 && i < cols; ++i) x[i] = 0.0f;
+    }
+    const size_t bytes = q8_activation_bytes(cols);
+    AlignedBuffer want(bytes);
+    std::memset(want.p, 0x5A, bytes);
+    quantize_activations(Isa::kScalar, x.data(), cols, want.p);
+    for (Isa isa : available_levels()) {
+      AlignedBuffer got(bytes);
+      std::memset(got.p, 0x5A, bytes);
+      quantize_activations(isa, x.data(), cols, got.p);
+      ASSERT_EQ(std::memcmp(want.p, got.p, bytes), 0) << isa_name(isa) << ", " << cols << " columns";
     }
   }
 }
@@ -350,6 +374,101 @@ TEST(GemvQ8, ResultsDoNotDependOnTheRowRange) {
       std::vector<float> untouched(rows, 7.0f);
       ASSERT_TRUE(gemv_q8_on(isa, w, q, bias.data(), untouched.data(), 4, 4));
       for (float v : untouched) ASSERT_EQ(v, 7.0f);
+    }
+  }
+}
+
+// ---------------------------------------------------- Q4_0 repacked (rows4)
+
+const FormatCase& q4_0_case() {
+  for (const FormatCase& f : kFormats) {
+    if (f.format == Format::kQ4_0) return f;
+  }
+  std::abort();
+}
+
+struct Repacked {
+  explicit Repacked(const codec::PackedWeights& w) : buffer(q4_0_rows4_bytes(w)) {
+    repack_q4_0_rows4(w, static_cast<uint8_t*>(buffer.p));
+    view.data = static_cast<const uint8_t*>(buffer.p);
+    view.rows = w.layout.rows;
+    view.cols = w.layout.cols;
+  }
+  AlignedBuffer buffer;
+  Rows4Weights view;
+};
+
+// The repacked kernel computes the int8 path's definition: odd block
+// counts (a half-empty last unit), rows not a multiple of 4, more than
+// one 4096-column chunk, random and one-hot activations.
+TEST(GemvQ8Rows4, MatchesTheDefinition) {
+  if (!can_use_q4_0_rows4(Isa::kAvx512Vnni, encode_case(q4_0_case(), 4, 64, 1).packed())) {
+    GTEST_SKIP() << "no AVX-512 VNNI here: the rows4 kernel never runs";
+  }
+  const FormatCase& f = q4_0_case();
+  for (int64_t cols : {32, 33, 64, 96, 200, 777, 2048, 4200}) {
+    for (int64_t rows : {1, 3, 4, 5, 11}) {
+      const Encoded e = encode_case(f, rows, cols, static_cast<uint32_t>(40 + cols + rows));
+      const codec::PackedWeights w = e.packed();
+      const Repacked r(w);
+      for (int one_hot = 0; one_hot < 2; ++one_hot) {
+        std::vector<float> x = random_vector(cols, 41);
+        if (one_hot) {
+          std::fill(x.begin(), x.end(), 0.0f);
+          x[static_cast<size_t>(cols * 5 / 7)] = -1.25f;
+        }
+        const std::vector<float> bias = random_vector(rows, 42);
+        AlignedBuffer buffer(q8_activation_bytes(cols));
+        const Q8Activations q = quantize_activations(default_isa(), x.data(), cols, buffer.p);
+        const Expected expected = expected_result(w, q, bias.data());
+        std::vector<float> y(rows, -1.0f);
+        gemv_q8_q4_0_rows4(r.view, q, bias.data(), y.data(), 0, rows);
+        for (int64_t row = 0; row < rows; ++row) {
+          ASSERT_NEAR(y[row], expected.y[row], expected.tolerance[row])
+              << "K = " << cols << ", N = " << rows << ", row " << row << (one_hot ? ", one-hot x" : "");
+        }
+      }
+    }
+  }
+}
+
+// Row ranges that cut blocks of 4 rows give the same bits and write
+// nothing outside the range (threads own disjoint ranges of y).
+TEST(GemvQ8Rows4, AnyRowRangeGivesTheSameBits) {
+  const Encoded e = encode_case(q4_0_case(), 23, 320, 43);
+  const codec::PackedWeights w = e.packed();
+  if (!can_use_q4_0_rows4(Isa::kAvx512Vnni, w)) GTEST_SKIP() << "no AVX-512 VNNI here";
+  const Repacked r(w);
+  const std::vector<float> x = random_vector(320, 44);
+  const std::vector<float> bias = random_vector(23, 45);
+  AlignedBuffer buffer(q8_activation_bytes(320));
+  const Q8Activations q = quantize_activations(default_isa(), x.data(), 320, buffer.p);
+  std::vector<float> whole(23);
+  gemv_q8_q4_0_rows4(r.view, q, bias.data(), whole.data(), 0, 23);
+  for (int64_t step : {1, 3, 5, 8}) {
+    std::vector<float> parts(23, -1.0f);
+    for (int64_t row = 0; row < 23; row += step) {
+      gemv_q8_q4_0_rows4(r.view, q, bias.data(), parts.data(), row, row + step < 23 ? row + step : 23);
+    }
+    ASSERT_EQ(std::memcmp(whole.data(), parts.data(), sizeof(float) * 23), 0) << "steps of " << step;
+  }
+  std::vector<float> outside(23, 7.0f);
+  gemv_q8_q4_0_rows4(r.view, q, bias.data(), outside.data(), 6, 9);
+  for (int64_t row = 0; row < 23; ++row) {
+    if (row < 6 || row >= 9) {
+      ASSERT_EQ(outside[row], 7.0f) << "row " << row;
+    }
+  }
+}
+
+// Only Q4_0 on the VNNI level repacks.
+TEST(GemvQ8Rows4, OnlyQ4_0OnTheVnniLevel) {
+  for (const FormatCase& f : kFormats) {
+    const Encoded e = encode_case(f, 4, 64, 46);
+    EXPECT_FALSE(can_use_q4_0_rows4(Isa::kAvx512, e.packed())) << f.name;
+    EXPECT_FALSE(can_use_q4_0_rows4(Isa::kScalar, e.packed())) << f.name;
+    if (f.format != Format::kQ4_0) {
+      EXPECT_FALSE(can_use_q4_0_rows4(Isa::kAvx512Vnni, e.packed())) << f.name;
     }
   }
 }

@@ -20,6 +20,14 @@ size_t workspace_bytes(const BoundOp& op, Kernel kernel) {
   return op.params.code == OpCode::kLinear ? linear_workspace_bytes(op, kernel) : conv2d_workspace_bytes(op, kernel);
 }
 
+size_t repacked_weight_bytes(const BoundOp& op, Kernel kernel, Isa isa) {
+  return op.params.code == OpCode::kLinear ? linear_repacked_bytes(op, kernel, isa) : 0;
+}
+
+void repack_weight(const BoundOp& op, uint8_t* out) {
+  if (op.params.code == OpCode::kLinear) repack_linear_weight(op, out);
+}
+
 void run(const BoundOp& op, Isa isa, Kernel kernel, void* workspace, pthreadpool_t pool) {
   if (op.params.code == OpCode::kLinear) {
     run_linear(op, isa, kernel, workspace, pool);

@@ -47,6 +47,14 @@ bool uses_int8_activations(Kernel kernel);
 // one after another, so a session allocates the largest once.
 size_t workspace_bytes(const BoundOp& op, Kernel kernel);
 
+// Bytes of a copy of the op's weight in a layout of the kernel's own that
+// runs faster than the file's (0: none; 64-byte multiple). Today: Q4_0
+// under the int8-activation GEMV on AVX-512 VNNI (gemv/gemv_q8_rows4.h).
+// The session makes the copy once (repack_weight) and sets
+// BoundOp::repacked_weight; run() then reads it for that kernel.
+size_t repacked_weight_bytes(const BoundOp& op, Kernel kernel, Isa isa);
+void repack_weight(const BoundOp& op, uint8_t* out);
+
 // Runs the op with the kernel choose() gave. workspace: workspace_bytes()
 // bytes, 64-byte aligned. pool: null for the calling thread only.
 void run(const BoundOp& op, Isa isa, Kernel kernel, void* workspace, pthreadpool_t pool);

@@ -7,6 +7,8 @@ namespace nibble::fused {
 
 Kernel choose_linear(const BoundOp& op, const Options& options);
 size_t linear_workspace_bytes(const BoundOp& op, Kernel kernel);
+size_t linear_repacked_bytes(const BoundOp& op, Kernel kernel, Isa isa);
+void repack_linear_weight(const BoundOp& op, uint8_t* out);
 void run_linear(const BoundOp& op, Isa isa, Kernel kernel, void* workspace, pthreadpool_t pool);
 
 }  // namespace nibble::fused

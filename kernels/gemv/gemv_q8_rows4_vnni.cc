@@ -1,0 +1,123 @@
+// The rows4 Q4_0 GEMV with int8 activations, AVX-512 VNNI (layout and
+// contract: gemv_q8_rows4.h).
+//
+// Per chunk of up to kChunk columns a tile shared by all rows holds, per
+// unit of 64 columns, the activations in the layout's byte order for the
+// low nibbles (xlo: [b0 0..15, b1 0..15] twice, one copy per row of a
+// 64-byte code vector) and for the high ones (xhi: columns 16..31), the
+// offset correction -8 * sums[b] in the first lane of each block's four
+// (offs: vpdpbusd starts from it, so the codes are used unsigned, 0..15)
+// and the blocks' activation scales in the order of the unit's 8 weight
+// scales (dx). Per unit and block of 4 rows:
+//   2 loads of codes, 2 shifts and 4 ANDs, 4 vpdpbusd (lanes 0-3: row 0
+//   b0, 4-7: row 0 b1, 8-11: row 1 b0, ...), 2 conversions; one 16-byte
+//   scale load, conversion and multiply by dx for all 4 rows, 2 permutes
+//   to spread the scales over the lanes, 2 FMAs.
+// The layout is one forward stream; a software prefetch a few units ahead
+// helps the hardware prefetcher keep ahead of it.
+#if defined(__GNUC__) && !defined(__clang__)
+// GCC 12.2's AVX-512 headers trip -Wuninitialized (GCC bug 105593).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+#include "gemv/gemv_q8_rows4.h"
+
+namespace nibble::gemv::detail {
+namespace {
+
+constexpr int64_t kChunk = 4096;  // columns per tile (~14 KiB on the stack)
+constexpr int64_t kUnit = 64;
+constexpr int64_t kUnits = kChunk / kUnit;
+// Prefetch distance in bytes of the stream (~3.5 units): 0, 512, 1024 and
+// 2048 were within this VM's noise of each other, 512 never worse.
+constexpr int64_t kPrefetchBytes = 512;
+
+struct Tile {
+  alignas(64) int8_t xlo[kChunk];
+  alignas(64) int8_t xhi[kChunk];
+  alignas(64) int32_t offs[kChunk / 4];
+  alignas(32) float dx[kChunk / 8];
+};
+
+// Units [u0, u0 + units) of the row (columns from 64 u0). Built per call
+// (per task of rows), so in vectors: the 64 activations of a unit are
+// [b0 0..15 | b0 16..31 | b1 0..15 | b1 16..31] as 128-bit lanes, and
+// xlo, xhi are two 128-bit shuffles of them (built byte by byte, the tile
+// took a quarter of a decoding step's GEMV time at 64 rows per task).
+void build_tile(const Q8Activations& x, int64_t u0, int64_t units, Tile* t) {
+  for (int64_t u = 0; u < units; ++u) {
+    const int64_t b0 = 2 * (u0 + u);  // first block; b0 + 1 < padded_cols / 32
+    const __m512i q = _mm512_load_si512(x.q + b0 * kQ8Block);
+    _mm512_store_si512(t->xlo + 64 * u, _mm512_shuffle_i64x2(q, q, _MM_SHUFFLE(2, 0, 2, 0)));
+    _mm512_store_si512(t->xhi + 64 * u, _mm512_shuffle_i64x2(q, q, _MM_SHUFFLE(3, 1, 3, 1)));
+    const int32_t o0 = -8 * x.sums[b0], o1 = -8 * x.sums[b0 + 1];
+    _mm512_store_si512(t->offs + 16 * u, _mm512_set_epi32(0, 0, 0, o1, 0, 0, 0, o0, 0, 0, 0, o1, 0, 0, 0, o0));
+    const float d0 = x.d[b0], d1 = x.d[b0 + 1];
+    _mm256_store_ps(t->dx + 8 * u, _mm256_set_ps(d1, d0, d1, d0, d1, d0, d1, d0));
+  }
+}
+
+// Sums of rows 0, 1 (acc01: lanes 0-7, 8-15) and 2, 3 (acc23) in lanes 0..3.
+__m128 row_sums(__m512 acc01, __m512 acc23) {
+  // 128-bit lane j of s: row j's two quarters added.
+  const __m512 s = _mm512_add_ps(_mm512_shuffle_f32x4(acc01, acc23, _MM_SHUFFLE(2, 0, 2, 0)),
+                                 _mm512_shuffle_f32x4(acc01, acc23, _MM_SHUFFLE(3, 1, 3, 1)));
+  __m512 h = _mm512_add_ps(s, _mm512_permute_ps(s, _MM_SHUFFLE(1, 0, 3, 2)));
+  h = _mm512_add_ps(h, _mm512_permute_ps(h, _MM_SHUFFLE(2, 3, 0, 1)));
+  return _mm512_castps512_ps128(_mm512_permutexvar_ps(_mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 8, 4, 0), h));
+}
+
+}  // namespace
+
+void avx512vnni_q4_0_rows4(const Rows4Weights& w, const Q8Activations& x, const float* bias, float* y,
+                           int64_t row_begin, int64_t row_end) {
+  if (row_begin >= row_end) return;
+  for (int64_t r = row_begin; r < row_end; ++r) y[r] = bias != nullptr ? bias[r] : 0.0f;
+  const int64_t units_per_row = (w.cols + kUnit - 1) / kUnit;
+  const uint64_t block_bytes = static_cast<uint64_t>(units_per_row) * kRows4UnitBytes;
+  const __m512i low = _mm512_set1_epi8(0x0F);
+  const __m512i rows01 = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+  const __m512i rows23 = _mm512_set_epi32(7, 7, 7, 7, 6, 6, 6, 6, 5, 5, 5, 5, 4, 4, 4, 4);
+  Tile t;
+  for (int64_t u0 = 0; u0 < units_per_row; u0 += kUnits) {
+    const int64_t units = units_per_row - u0 < kUnits ? units_per_row - u0 : kUnits;
+    build_tile(x, u0, units, &t);
+    for (int64_t rb = row_begin / 4; rb * 4 < row_end; ++rb) {
+      const uint8_t* p = w.data + static_cast<uint64_t>(rb) * block_bytes + static_cast<uint64_t>(u0) * kRows4UnitBytes;
+      __m512 acc01 = _mm512_setzero_ps(), acc23 = _mm512_setzero_ps();
+      for (int64_t u = 0; u < units; ++u, p += kRows4UnitBytes) {
+        _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBytes), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBytes + 64), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBytes + 128), _MM_HINT_T0);
+        const __m512i xlo = _mm512_load_si512(t.xlo + 64 * u);
+        const __m512i xhi = _mm512_load_si512(t.xhi + 64 * u);
+        const __m512i offs = _mm512_load_si512(t.offs + 16 * u);
+        const __m256 d = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 128))),
+                                       _mm256_load_ps(t.dx + 8 * u));
+        const __m512 scales = _mm512_castps256_ps512(d);
+        const __m512i c01 = _mm512_loadu_si512(p);
+        const __m512i c23 = _mm512_loadu_si512(p + 64);
+        __m512i s01 = _mm512_dpbusd_epi32(offs, _mm512_and_si512(c01, low), xlo);
+        __m512i s23 = _mm512_dpbusd_epi32(offs, _mm512_and_si512(c23, low), xlo);
+        s01 = _mm512_dpbusd_epi32(s01, _mm512_and_si512(_mm512_srli_epi16(c01, 4), low), xhi);
+        s23 = _mm512_dpbusd_epi32(s23, _mm512_and_si512(_mm512_srli_epi16(c23, 4), low), xhi);
+        acc01 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s01), _mm512_permutexvar_ps(rows01, scales), acc01);
+        acc23 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s23), _mm512_permutexvar_ps(rows23, scales), acc23);
+      }
+      alignas(16) float sums[4];
+      _mm_store_ps(sums, row_sums(acc01, acc23));
+      for (int i = 0; i < 4; ++i) {
+        const int64_t r = 4 * rb + i;
+        if (r >= row_begin && r < row_end) y[r] += sums[i];
+      }
+    }
+  }
+}
+
+}  // namespace nibble::gemv::detail
