@@ -66,6 +66,7 @@
 #include "cpu/cpu_features.h"
 #include "gemv/gemv.h"
 #include "gemv/gemv_q8.h"
+#include "gemv/gemv_q8_rows4.h"
 
 namespace {
 
@@ -90,11 +91,13 @@ struct FormatSpec {
   int64_t group_size;
   ScaleType scale_type;
   bool symmetric = true;  // kInt: false = a zero point per scale
+  bool rows4 = false;     // Q4_0 repacked as sessions do (gemv_q8_rows4.h): int8, VNNI only
 };
 
 // The default lut codec first (lut:4 = TableCodec 4-bit, e8 per 16).
 const FormatSpec kFormats[] = {
     {"q4_0", Format::kQ4_0, 4, Granularity::kChannel, 0, ScaleType::kF32},
+    {"q4_0_rows4", Format::kQ4_0, 4, Granularity::kChannel, 0, ScaleType::kF32, true, true},
     {"q8_0", Format::kQ8_0, 8, Granularity::kChannel, 0, ScaleType::kF32},
     {"lut4", Format::kTable, 4, Granularity::kGroup, 16, ScaleType::kE8},
     {"lut4_g32_f16", Format::kTable, 4, Granularity::kGroup, 32, ScaleType::kF16},
@@ -155,6 +158,7 @@ struct GemvJob {
   const codec::PackedWeights* m;
   const float* x;
   const gemv::Q8Activations* xq;  // int8 path, else null
+  const gemv::Rows4Weights* rows4;  // Q4_0 repacked, else null
   const float* bias;
   float* y;
   int64_t n;
@@ -164,7 +168,9 @@ void gemv_rows(void* context, size_t task) {
   const GemvJob& j = *static_cast<const GemvJob*>(context);
   const int64_t r0 = static_cast<int64_t>(task) * 64;
   const int64_t r1 = std::min<int64_t>(r0 + 64, j.n);
-  if (j.xq != nullptr) {
+  if (j.rows4 != nullptr) {
+    gemv::gemv_q8_q4_0_rows4(*j.rows4, *j.xq, j.bias, j.y, r0, r1);
+  } else if (j.xq != nullptr) {
     gemv::gemv_q8_on(j.isa, *j.m, *j.xq, j.bias, j.y, r0, r1);
   } else {
     gemv::gemv_on(j.isa, *j.m, j.x, j.bias, j.y, r0, r1);
@@ -432,11 +438,28 @@ bool bench_format(const Options& o, const FormatSpec& f, Act act, Shape s, const
   }
   std::vector<float> y(static_cast<size_t>(s.n)), expected(static_cast<size_t>(s.n));
   const gemv::Isa isa = o.forced ? o.isa : gemv::default_isa();
+  // rows4: the same copies repacked (the row's format is what a session
+  // runs for Q4_0 with int8 activations on this level); none elsewhere.
+  std::vector<gemv::Rows4Weights> rows4;
+  uint8_t* rows4_buffer = nullptr;
+  if (f.rows4) {
+    if (act != Act::kInt8 || !gemv::can_use_q4_0_rows4(isa, mats[0])) {
+      std::free(buffer);
+      return true;  // row->format stays empty: no row
+    }
+    const size_t rstride = (gemv::q4_0_rows4_bytes(mats[0]) + 63) / 64 * 64;
+    rows4_buffer = allocate(rstride * copies);
+    for (size_t i = 0; i < copies; ++i) {
+      gemv::repack_q4_0_rows4(mats[i], rows4_buffer + i * rstride);
+      rows4.push_back({rows4_buffer + i * rstride, s.n, s.k});
+    }
+  }
+  auto index_of = [&](const codec::PackedWeights& m) { return static_cast<size_t>(&m - mats.data()); };
   uint8_t* q8_buffer = allocate(gemv::q8_activation_bytes(s.k));
   gemv::Q8Activations xq;
   auto run = [&](const codec::PackedWeights& m) {
     if (o.pool != nullptr) {
-      GemvJob job{isa, &m, x.data(), nullptr, bias.data(), y.data(), s.n};
+      GemvJob job{isa, &m, x.data(), nullptr, rows4.empty() ? nullptr : &rows4[index_of(m)], bias.data(), y.data(), s.n};
       if (act == Act::kInt8) {
         xq = gemv::quantize_activations(isa, x.data(), s.k, q8_buffer);
         job.xq = &xq;
@@ -447,7 +470,11 @@ bool bench_format(const Options& o, const FormatSpec& f, Act act, Shape s, const
     if (act == Act::kInt8) {
       // Quantizing x is part of every int8 GEMV.
       xq = gemv::quantize_activations(isa, x.data(), s.k, q8_buffer);
-      gemv::gemv_q8_on(isa, m, xq, bias.data(), y.data(), 0, s.n);
+      if (!rows4.empty()) {
+        gemv::gemv_q8_q4_0_rows4(rows4[index_of(m)], xq, bias.data(), y.data(), 0, s.n);
+      } else {
+        gemv::gemv_q8_on(isa, m, xq, bias.data(), y.data(), 0, s.n);
+      }
     } else if (o.forced) {
       gemv::gemv_on(o.isa, m, x.data(), bias.data(), y.data(), 0, s.n);
     } else {
@@ -476,6 +503,7 @@ bool bench_format(const Options& o, const FormatSpec& f, Act act, Shape s, const
     if (std::fabs(static_cast<double>(y[r]) - expected[r]) > static_cast<double>(s.k + 8) * FLT_EPSILON * mag) {
       std::fprintf(stderr, "%s %ldx%ld: row %ld is %g, reference %g\n", f.name, s.k, s.n, r, y[r], expected[r]);
       std::free(buffer);
+      std::free(rows4_buffer);
       std::free(q8_buffer);
       return false;
     }
@@ -494,6 +522,7 @@ bool bench_format(const Options& o, const FormatSpec& f, Act act, Shape s, const
       [&] { read_all(buffer, stride * copies); }, &pass, &row->read);
   row->t = {pass.median_s / copies, pass.best_s / copies};
   std::free(buffer);
+  std::free(rows4_buffer);
   std::free(q8_buffer);
   return true;
 }
@@ -581,7 +610,7 @@ int main(int argc, char** argv) {
         if (!wanted(o, f.name) || !std::regex_search(row_key(f.name, act, s), filter)) continue;
         Row row;
         if (!bench_format(o, f, act, s, w, x, bias, target, &row)) return 1;
-        rows.push_back(row);
+        if (!row.format.empty()) rows.push_back(row);
       }
     }
 #if NIBBLE_GEMV_BENCH_XNNPACK
