@@ -91,7 +91,7 @@ struct FormatSpec {
   int64_t group_size;
   ScaleType scale_type;
   bool symmetric = true;  // kInt: false = a zero point per scale
-  bool rows4 = false;     // Q4_0 repacked as sessions do (gemv_q8_rows4.h): int8, VNNI only
+  bool rows4 = false;     // repacked as sessions do (gemv_q8_rows4.h): int8, VNNI only
 };
 
 // The default lut codec first (lut:4 = TableCodec 4-bit, e8 per 16).
@@ -101,9 +101,11 @@ const FormatSpec kFormats[] = {
     {"q8_0", Format::kQ8_0, 8, Granularity::kChannel, 0, ScaleType::kF32},
     {"lut4", Format::kTable, 4, Granularity::kGroup, 16, ScaleType::kE8},
     {"lut4_g32_f16", Format::kTable, 4, Granularity::kGroup, 32, ScaleType::kF16},
+    {"lut4_g32_f16_rows4", Format::kTable, 4, Granularity::kGroup, 32, ScaleType::kF16, true, true},
     {"lut4_channel", Format::kTable, 4, Granularity::kChannel, 0, ScaleType::kF32},
     {"int4", Format::kInt, 4, Granularity::kChannel, 0, ScaleType::kF32},
     {"int4_g32_f16", Format::kInt, 4, Granularity::kGroup, 32, ScaleType::kF16},
+    {"int4_g32_f16_rows4", Format::kInt, 4, Granularity::kGroup, 32, ScaleType::kF16, true, true},
     {"int8", Format::kInt, 8, Granularity::kChannel, 0, ScaleType::kF32},
     // The other ggml blocks, and the widths and layouts of the int8 path.
     {"q4_1", Format::kQ4_1, 4, Granularity::kChannel, 0, ScaleType::kF32},
@@ -169,7 +171,7 @@ void gemv_rows(void* context, size_t task) {
   const int64_t r0 = static_cast<int64_t>(task) * 64;
   const int64_t r1 = std::min<int64_t>(r0 + 64, j.n);
   if (j.rows4 != nullptr) {
-    gemv::gemv_q8_q4_0_rows4(*j.rows4, *j.xq, j.bias, j.y, r0, r1);
+    gemv::gemv_q8_rows4(*j.rows4, *j.xq, j.bias, j.y, r0, r1);
   } else if (j.xq != nullptr) {
     gemv::gemv_q8_on(j.isa, *j.m, *j.xq, j.bias, j.y, r0, r1);
   } else {
@@ -443,15 +445,15 @@ bool bench_format(const Options& o, const FormatSpec& f, Act act, Shape s, const
   std::vector<gemv::Rows4Weights> rows4;
   uint8_t* rows4_buffer = nullptr;
   if (f.rows4) {
-    if (act != Act::kInt8 || !gemv::can_use_q4_0_rows4(isa, mats[0])) {
+    if (act != Act::kInt8 || !gemv::can_use_rows4(isa, mats[0])) {
       std::free(buffer);
       return true;  // row->format stays empty: no row
     }
-    const size_t rstride = (gemv::q4_0_rows4_bytes(mats[0]) + 63) / 64 * 64;
+    const size_t rstride = (gemv::rows4_bytes(mats[0]) + 63) / 64 * 64;
     rows4_buffer = allocate(rstride * copies);
     for (size_t i = 0; i < copies; ++i) {
-      gemv::repack_q4_0_rows4(mats[i], rows4_buffer + i * rstride);
-      rows4.push_back({rows4_buffer + i * rstride, s.n, s.k});
+      gemv::repack_rows4(mats[i], rows4_buffer + i * rstride);
+      rows4.push_back(gemv::rows4_weights(mats[i], rows4_buffer + i * rstride));
     }
   }
   auto index_of = [&](const codec::PackedWeights& m) { return static_cast<size_t>(&m - mats.data()); };
@@ -471,7 +473,7 @@ bool bench_format(const Options& o, const FormatSpec& f, Act act, Shape s, const
       // Quantizing x is part of every int8 GEMV.
       xq = gemv::quantize_activations(isa, x.data(), s.k, q8_buffer);
       if (!rows4.empty()) {
-        gemv::gemv_q8_q4_0_rows4(rows4[index_of(m)], xq, bias.data(), y.data(), 0, s.n);
+        gemv::gemv_q8_rows4(rows4[index_of(m)], xq, bias.data(), y.data(), 0, s.n);
       } else {
         gemv::gemv_q8_on(isa, m, xq, bias.data(), y.data(), 0, s.n);
       }

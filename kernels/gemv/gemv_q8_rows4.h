@@ -1,27 +1,33 @@
-// Q4_0 weights repacked for the int8-activation GEMV: four rows
-// interleaved into one sequential stream (the "rows4" layout).
+// 4-bit weights with one f16 scale per 32 columns, repacked for the
+// int8-activation GEMV: four rows interleaved into one sequential stream
+// (the "rows4" layout). Formats: ggml Q4_0; IntCodec 4-bit symmetric and
+// TableCodec 4-bit, both in groups of 32 with f16 scales (the int8 path's
+// table: gemv_q8_table.h).
 //
-// Why: on the file's layout (ggml blocks of [d f16, 16 bytes of qs], row
-// after row) the AVX-512 VNNI Q4_0 kernel spends ~15 instructions per row
-// and 64 weights gathering two blocks' codes and scales from two places
-// (docs/GEMV.md): it stays at ~45-55% of the read bandwidth, bound by
-// instructions. Repacked, one 64-byte load holds two rows' codes for 64
-// columns, the split into nibbles serves two rows, and one 16-byte load
-// holds the 8 scales of 4 rows x 2 blocks: ~5 instructions per row and 64
-// weights, and the whole matrix is read as one forward stream.
+// Why: on the file's layouts the AVX-512 VNNI kernels spend ~15
+// instructions per row and 64 weights gathering two blocks' codes and
+// scales from two places (docs/GEMV.md): Q4_0 stayed at ~45-70% of the read
+// bandwidth, bound by instructions. Repacked, one 64-byte load holds two
+// rows' codes for 64 columns, the split into nibbles serves two rows, and
+// one 16-byte load holds the 8 scales of 4 rows x 2 blocks: ~5
+// instructions per row and 64 weights, and the matrix is one forward
+// stream.
 //
-// Layout, per block of 4 rows (rows past the tensor's end are zeros: d = 0)
-// and per unit of 64 columns (two ggml blocks b0, b1; a missing b1 at the
-// end of an odd row is zeros), 144 bytes:
-//   bytes   0.. 63: row 0's qs of b0 (16 bytes), of b1; row 1's of b0, b1
+// Layout, per block of 4 rows (rows past the tensor's end are zeros:
+// scale 0) and per unit of 64 columns (two blocks of 32, b0 and b1; a
+// missing b1 at the end of a row is zeros), 144 bytes:
+//   bytes   0.. 63: row 0's 16 code bytes of b0, of b1; row 1's of b0, b1
+//                   (byte j of a block: column j in the low nibble, column
+//                   j + 16 in the high one: ggml's order)
 //   bytes  64..127: the same for rows 2 and 3
-//   bytes 128..143: d (f16) of r0 b0, r0 b1, r1 b0, r1 b1, r2 b0, ..., r3 b1
-// Units follow each other, then the next block of rows: the bytes are the
-// file's (same size up to the padding), only their order changes.
+//   bytes 128..143: the scales (f16) of r0 b0, r0 b1, r1 b0, ..., r3 b1
+// Units follow each other, then the next block of rows. Q4_0's bytes are
+// the file's in another order; the IntCodec/TableCodec codes are moved to
+// ggml's nibble order next to their scales.
 //
 // Sessions repack a LINEAR's weight once, at creation, where its one-row
 // kernel is the int8-activation GEMV and the level is AVX-512 VNNI (the
-// session then holds the copy: the file's blocks are still read by the
+// session then holds the copy: the file's bytes are still read by the
 // batched GEMM of a prompt and by EMBEDDING).
 #pragma once
 
@@ -37,32 +43,42 @@ namespace nibble::gemv {
 constexpr int64_t kRows4UnitBytes = 144;
 
 struct Rows4Weights {
-  const uint8_t* data = nullptr;  // q4_0_rows4_bytes() bytes, 64-byte aligned
+  const uint8_t* data = nullptr;  // rows4_bytes() bytes, 64-byte aligned
   int64_t rows = 0;
   int64_t cols = 0;
+  // A weight is factor * scale * (value(code) - offset): Q4_0 and ints
+  // value = code, offset 8; tables value = table_u8[code] = t[code] + 128
+  // (the int8 table, unsigned for vpdpbusd), offset 128, factor its f.
+  bool table = false;
+  int offset = 8;
+  float factor = 1.0f;
+  uint8_t table_u8[16] = {};
 };
 
-// Whether `w` is Q4_0 and `isa` (available on this CPU) runs the rows4
-// kernel: AVX-512 VNNI on x86-64 hosted builds; false elsewhere.
-bool can_use_q4_0_rows4(Isa isa, const codec::PackedWeights& w);
+// Whether `w` has a rows4 layout and `isa` (available on this CPU) runs
+// its kernel: AVX-512 VNNI on x86-64 hosted builds; false elsewhere.
+bool can_use_rows4(Isa isa, const codec::PackedWeights& w);
 
 // Bytes of the repacked weight (a multiple of 16).
-size_t q4_0_rows4_bytes(const codec::PackedWeights& w);
+size_t rows4_bytes(const codec::PackedWeights& w);
 
-// Writes the rows4 layout of Q4_0 weight `w` to out (q4_0_rows4_bytes()).
-void repack_q4_0_rows4(const codec::PackedWeights& w, uint8_t* out);
+// Writes the rows4 layout of `w` (can_use_rows4) to out (rows4_bytes()).
+void repack_rows4(const codec::PackedWeights& w, uint8_t* out);
 
-// y[r] = bias[r] + sum_b d_x[b] d_w[r, b] sum_{k in b} (q_w - 8) q_x for r
-// in [row_begin, row_end): gemv_q8_reference's function, summed in another
-// order (per lane, FMA). Each row's operations do not depend on the range.
-// Call only where can_use_q4_0_rows4() is true.
-void gemv_q8_q4_0_rows4(const Rows4Weights& w, const Q8Activations& x, const float* bias, float* y,
-                        int64_t row_begin, int64_t row_end);
+// The kernel's view of a repacked weight at `data`.
+Rows4Weights rows4_weights(const codec::PackedWeights& w, const uint8_t* data);
+
+// y[r] = bias[r] + sum_b d_x[b] * (weight's int8-path value times q_x) for
+// r in [row_begin, row_end): gemv_q8_reference's function, summed in
+// another order (per lane, FMA). Each row's operations do not depend on
+// the range. Call only where can_use_rows4() is true.
+void gemv_q8_rows4(const Rows4Weights& w, const Q8Activations& x, const float* bias, float* y, int64_t row_begin,
+                   int64_t row_end);
 
 namespace detail {
 #if NIBBLE_GEMV_X86_KERNELS
-void avx512vnni_q4_0_rows4(const Rows4Weights& w, const Q8Activations& x, const float* bias, float* y,
-                           int64_t row_begin, int64_t row_end);
+void avx512vnni_rows4(const Rows4Weights& w, const Q8Activations& x, const float* bias, float* y,
+                      int64_t row_begin, int64_t row_end);
 #endif
 }  // namespace detail
 

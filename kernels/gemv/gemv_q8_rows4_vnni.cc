@@ -1,12 +1,13 @@
-// The rows4 Q4_0 GEMV with int8 activations, AVX-512 VNNI (layout and
+// The rows4 GEMV with int8 activations, AVX-512 VNNI (layout and
 // contract: gemv_q8_rows4.h).
 //
 // Per chunk of up to kChunk columns a tile shared by all rows holds, per
 // unit of 64 columns, the activations in the layout's byte order for the
 // low nibbles (xlo: [b0 0..15, b1 0..15] twice, one copy per row of a
 // 64-byte code vector) and for the high ones (xhi: columns 16..31), the
-// offset correction -8 * sums[b] in the first lane of each block's four
-// (offs: vpdpbusd starts from it, so the codes are used unsigned, 0..15)
+// offset correction -offset * sums[b] in the first lane of each block's
+// four (offs: vpdpbusd starts from it, so the values are used unsigned:
+// codes 0..15, or table bytes t + 128 after one vpshufb)
 // and the blocks' activation scales in the order of the unit's 8 weight
 // scales (dx). Per unit and block of 4 rows:
 //   2 loads of codes, 2 shifts and 4 ANDs, 4 vpdpbusd (lanes 0-3: row 0
@@ -53,13 +54,13 @@ struct Tile {
 // [b0 0..15 | b0 16..31 | b1 0..15 | b1 16..31] as 128-bit lanes, and
 // xlo, xhi are two 128-bit shuffles of them (built byte by byte, the tile
 // took a quarter of a decoding step's GEMV time at 64 rows per task).
-void build_tile(const Q8Activations& x, int64_t u0, int64_t units, Tile* t) {
+void build_tile(const Q8Activations& x, int offset, int64_t u0, int64_t units, Tile* t) {
   for (int64_t u = 0; u < units; ++u) {
     const int64_t b0 = 2 * (u0 + u);  // first block; b0 + 1 < padded_cols / 32
     const __m512i q = _mm512_load_si512(x.q + b0 * kQ8Block);
     _mm512_store_si512(t->xlo + 64 * u, _mm512_shuffle_i64x2(q, q, _MM_SHUFFLE(2, 0, 2, 0)));
     _mm512_store_si512(t->xhi + 64 * u, _mm512_shuffle_i64x2(q, q, _MM_SHUFFLE(3, 1, 3, 1)));
-    const int32_t o0 = -8 * x.sums[b0], o1 = -8 * x.sums[b0 + 1];
+    const int32_t o0 = -offset * x.sums[b0], o1 = -offset * x.sums[b0 + 1];
     _mm512_store_si512(t->offs + 16 * u, _mm512_set_epi32(0, 0, 0, o1, 0, 0, 0, o0, 0, 0, 0, o1, 0, 0, 0, o0));
     const float d0 = x.d[b0], d1 = x.d[b0 + 1];
     _mm256_store_ps(t->dx + 8 * u, _mm256_set_ps(d1, d0, d1, d0, d1, d0, d1, d0));
@@ -76,21 +77,22 @@ __m128 row_sums(__m512 acc01, __m512 acc23) {
   return _mm512_castps512_ps128(_mm512_permutexvar_ps(_mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 8, 4, 0), h));
 }
 
-}  // namespace
-
-void avx512vnni_q4_0_rows4(const Rows4Weights& w, const Q8Activations& x, const float* bias, float* y,
-                           int64_t row_begin, int64_t row_end) {
-  if (row_begin >= row_end) return;
+// kTable: the nibbles index the 16-byte table (vpshufb) first.
+template <bool kTable>
+void rows4(const Rows4Weights& w, const Q8Activations& x, const float* bias, float* y, int64_t row_begin,
+           int64_t row_end) {
   for (int64_t r = row_begin; r < row_end; ++r) y[r] = bias != nullptr ? bias[r] : 0.0f;
   const int64_t units_per_row = (w.cols + kUnit - 1) / kUnit;
   const uint64_t block_bytes = static_cast<uint64_t>(units_per_row) * kRows4UnitBytes;
   const __m512i low = _mm512_set1_epi8(0x0F);
   const __m512i rows01 = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
   const __m512i rows23 = _mm512_set_epi32(7, 7, 7, 7, 6, 6, 6, 6, 5, 5, 5, 5, 4, 4, 4, 4);
+  const __m512i table = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.table_u8)));
+  auto values = [&](__m512i nibbles) { return kTable ? _mm512_shuffle_epi8(table, nibbles) : nibbles; };
   Tile t;
   for (int64_t u0 = 0; u0 < units_per_row; u0 += kUnits) {
     const int64_t units = units_per_row - u0 < kUnits ? units_per_row - u0 : kUnits;
-    build_tile(x, u0, units, &t);
+    build_tile(x, w.offset, u0, units, &t);
     for (int64_t rb = row_begin / 4; rb * 4 < row_end; ++rb) {
       const uint8_t* p = w.data + static_cast<uint64_t>(rb) * block_bytes + static_cast<uint64_t>(u0) * kRows4UnitBytes;
       __m512 acc01 = _mm512_setzero_ps(), acc23 = _mm512_setzero_ps();
@@ -106,10 +108,10 @@ void avx512vnni_q4_0_rows4(const Rows4Weights& w, const Q8Activations& x, const 
         const __m512 scales = _mm512_castps256_ps512(d);
         const __m512i c01 = _mm512_loadu_si512(p);
         const __m512i c23 = _mm512_loadu_si512(p + 64);
-        __m512i s01 = _mm512_dpbusd_epi32(offs, _mm512_and_si512(c01, low), xlo);
-        __m512i s23 = _mm512_dpbusd_epi32(offs, _mm512_and_si512(c23, low), xlo);
-        s01 = _mm512_dpbusd_epi32(s01, _mm512_and_si512(_mm512_srli_epi16(c01, 4), low), xhi);
-        s23 = _mm512_dpbusd_epi32(s23, _mm512_and_si512(_mm512_srli_epi16(c23, 4), low), xhi);
+        __m512i s01 = _mm512_dpbusd_epi32(offs, values(_mm512_and_si512(c01, low)), xlo);
+        __m512i s23 = _mm512_dpbusd_epi32(offs, values(_mm512_and_si512(c23, low)), xlo);
+        s01 = _mm512_dpbusd_epi32(s01, values(_mm512_and_si512(_mm512_srli_epi16(c01, 4), low)), xhi);
+        s23 = _mm512_dpbusd_epi32(s23, values(_mm512_and_si512(_mm512_srli_epi16(c23, 4), low)), xhi);
         acc01 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s01), _mm512_permutexvar_ps(rows01, scales), acc01);
         acc23 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s23), _mm512_permutexvar_ps(rows23, scales), acc23);
       }
@@ -117,9 +119,21 @@ void avx512vnni_q4_0_rows4(const Rows4Weights& w, const Q8Activations& x, const 
       _mm_store_ps(sums, row_sums(acc01, acc23));
       for (int i = 0; i < 4; ++i) {
         const int64_t r = 4 * rb + i;
-        if (r >= row_begin && r < row_end) y[r] += sums[i];
+        if (r >= row_begin && r < row_end) y[r] += w.factor * sums[i];
       }
     }
+  }
+}
+
+}  // namespace
+
+void avx512vnni_rows4(const Rows4Weights& w, const Q8Activations& x, const float* bias, float* y, int64_t row_begin,
+                      int64_t row_end) {
+  if (row_begin >= row_end) return;
+  if (w.table) {
+    rows4<true>(w, x, bias, y, row_begin, row_end);
+  } else {
+    rows4<false>(w, x, bias, y, row_begin, row_end);
   }
 }
 

@@ -378,54 +378,58 @@ TEST(GemvQ8, ResultsDoNotDependOnTheRowRange) {
   }
 }
 
-// ---------------------------------------------------- Q4_0 repacked (rows4)
+// ------------------------------------------------- repacked 4-bit (rows4)
 
-const FormatCase& q4_0_case() {
-  for (const FormatCase& f : kFormats) {
-    if (f.format == Format::kQ4_0) return f;
-  }
-  std::abort();
+// The formats with a rows4 layout: Q4_0, and 4-bit ints and tables in
+// groups of 32 with f16 scales.
+const FormatCase kRows4Formats[] = {
+    {"q4_0", Format::kQ4_0, 4, Granularity::kChannel, 0, ScaleType::kF32, true, true},
+    {"int4_g32_f16", Format::kInt, 4, Granularity::kGroup, 32, ScaleType::kF16, true, true},
+    {"lut4_g32_f16", Format::kTable, 4, Granularity::kGroup, 32, ScaleType::kF16, true, true},
+};
+
+bool vnni_here() {
+  return can_use_rows4(Isa::kAvx512Vnni, encode_case(kRows4Formats[0], 4, 64, 1).packed());
 }
 
 struct Repacked {
-  explicit Repacked(const codec::PackedWeights& w) : buffer(q4_0_rows4_bytes(w)) {
-    repack_q4_0_rows4(w, static_cast<uint8_t*>(buffer.p));
-    view.data = static_cast<const uint8_t*>(buffer.p);
-    view.rows = w.layout.rows;
-    view.cols = w.layout.cols;
+  explicit Repacked(const codec::PackedWeights& w) : buffer(rows4_bytes(w)) {
+    repack_rows4(w, static_cast<uint8_t*>(buffer.p));
+    view = rows4_weights(w, static_cast<const uint8_t*>(buffer.p));
   }
   AlignedBuffer buffer;
   Rows4Weights view;
 };
 
 // The repacked kernel computes the int8 path's definition: odd block
-// counts (a half-empty last unit), rows not a multiple of 4, more than
-// one 4096-column chunk, random and one-hot activations.
+// counts (a half-empty last unit), K not a multiple of 32, rows not a
+// multiple of 4, more than one 4096-column chunk, random and one-hot
+// activations.
 TEST(GemvQ8Rows4, MatchesTheDefinition) {
-  if (!can_use_q4_0_rows4(Isa::kAvx512Vnni, encode_case(q4_0_case(), 4, 64, 1).packed())) {
-    GTEST_SKIP() << "no AVX-512 VNNI here: the rows4 kernel never runs";
-  }
-  const FormatCase& f = q4_0_case();
-  for (int64_t cols : {32, 33, 64, 96, 200, 777, 2048, 4200}) {
-    for (int64_t rows : {1, 3, 4, 5, 11}) {
-      const Encoded e = encode_case(f, rows, cols, static_cast<uint32_t>(40 + cols + rows));
-      const codec::PackedWeights w = e.packed();
-      const Repacked r(w);
-      for (int one_hot = 0; one_hot < 2; ++one_hot) {
-        std::vector<float> x = random_vector(cols, 41);
-        if (one_hot) {
-          std::fill(x.begin(), x.end(), 0.0f);
-          x[static_cast<size_t>(cols * 5 / 7)] = -1.25f;
-        }
-        const std::vector<float> bias = random_vector(rows, 42);
-        AlignedBuffer buffer(q8_activation_bytes(cols));
-        const Q8Activations q = quantize_activations(default_isa(), x.data(), cols, buffer.p);
-        const Expected expected = expected_result(w, q, bias.data());
-        std::vector<float> y(rows, -1.0f);
-        gemv_q8_q4_0_rows4(r.view, q, bias.data(), y.data(), 0, rows);
-        for (int64_t row = 0; row < rows; ++row) {
-          ASSERT_NEAR(y[row], expected.y[row], expected.tolerance[row])
-              << "K = " << cols << ", N = " << rows << ", row " << row << (one_hot ? ", one-hot x" : "");
+  if (!vnni_here()) GTEST_SKIP() << "no AVX-512 VNNI here: the rows4 kernel never runs";
+  for (const FormatCase& f : kRows4Formats) {
+    for (int64_t cols : {32, 33, 64, 96, 200, 777, 2048, 4200}) {
+      for (int64_t rows : {1, 3, 4, 5, 11}) {
+        const Encoded e = encode_case(f, rows, cols, static_cast<uint32_t>(40 + cols + rows));
+        const codec::PackedWeights w = e.packed();
+        ASSERT_TRUE(can_use_rows4(Isa::kAvx512Vnni, w)) << f.name;
+        const Repacked r(w);
+        for (int one_hot = 0; one_hot < 2; ++one_hot) {
+          std::vector<float> x = random_vector(cols, 41);
+          if (one_hot) {
+            std::fill(x.begin(), x.end(), 0.0f);
+            x[static_cast<size_t>(cols * 5 / 7)] = -1.25f;
+          }
+          const std::vector<float> bias = random_vector(rows, 42);
+          AlignedBuffer buffer(q8_activation_bytes(cols));
+          const Q8Activations q = quantize_activations(default_isa(), x.data(), cols, buffer.p);
+          const Expected expected = expected_result(w, q, bias.data());
+          std::vector<float> y(rows, -1.0f);
+          gemv_q8_rows4(r.view, q, bias.data(), y.data(), 0, rows);
+          for (int64_t row = 0; row < rows; ++row) {
+            ASSERT_NEAR(y[row], expected.y[row], expected.tolerance[row])
+                << f.name << ", K = " << cols << ", N = " << rows << ", row " << row << (one_hot ? ", one-hot x" : "");
+          }
         }
       }
     }
@@ -435,40 +439,48 @@ TEST(GemvQ8Rows4, MatchesTheDefinition) {
 // Row ranges that cut blocks of 4 rows give the same bits and write
 // nothing outside the range (threads own disjoint ranges of y).
 TEST(GemvQ8Rows4, AnyRowRangeGivesTheSameBits) {
-  const Encoded e = encode_case(q4_0_case(), 23, 320, 43);
-  const codec::PackedWeights w = e.packed();
-  if (!can_use_q4_0_rows4(Isa::kAvx512Vnni, w)) GTEST_SKIP() << "no AVX-512 VNNI here";
-  const Repacked r(w);
-  const std::vector<float> x = random_vector(320, 44);
-  const std::vector<float> bias = random_vector(23, 45);
-  AlignedBuffer buffer(q8_activation_bytes(320));
-  const Q8Activations q = quantize_activations(default_isa(), x.data(), 320, buffer.p);
-  std::vector<float> whole(23);
-  gemv_q8_q4_0_rows4(r.view, q, bias.data(), whole.data(), 0, 23);
-  for (int64_t step : {1, 3, 5, 8}) {
-    std::vector<float> parts(23, -1.0f);
-    for (int64_t row = 0; row < 23; row += step) {
-      gemv_q8_q4_0_rows4(r.view, q, bias.data(), parts.data(), row, row + step < 23 ? row + step : 23);
+  if (!vnni_here()) GTEST_SKIP() << "no AVX-512 VNNI here";
+  for (const FormatCase& f : kRows4Formats) {
+    const Encoded e = encode_case(f, 23, 320, 43);
+    const Repacked r(e.packed());
+    const std::vector<float> x = random_vector(320, 44);
+    const std::vector<float> bias = random_vector(23, 45);
+    AlignedBuffer buffer(q8_activation_bytes(320));
+    const Q8Activations q = quantize_activations(default_isa(), x.data(), 320, buffer.p);
+    std::vector<float> whole(23);
+    gemv_q8_rows4(r.view, q, bias.data(), whole.data(), 0, 23);
+    for (int64_t step : {1, 3, 5, 8}) {
+      std::vector<float> parts(23, -1.0f);
+      for (int64_t row = 0; row < 23; row += step) {
+        gemv_q8_rows4(r.view, q, bias.data(), parts.data(), row, row + step < 23 ? row + step : 23);
+      }
+      ASSERT_EQ(std::memcmp(whole.data(), parts.data(), sizeof(float) * 23), 0) << f.name << ", steps of " << step;
     }
-    ASSERT_EQ(std::memcmp(whole.data(), parts.data(), sizeof(float) * 23), 0) << "steps of " << step;
-  }
-  std::vector<float> outside(23, 7.0f);
-  gemv_q8_q4_0_rows4(r.view, q, bias.data(), outside.data(), 6, 9);
-  for (int64_t row = 0; row < 23; ++row) {
-    if (row < 6 || row >= 9) {
-      ASSERT_EQ(outside[row], 7.0f) << "row " << row;
+    std::vector<float> outside(23, 7.0f);
+    gemv_q8_rows4(r.view, q, bias.data(), outside.data(), 6, 9);
+    for (int64_t row = 0; row < 23; ++row) {
+      if (row < 6 || row >= 9) {
+        ASSERT_EQ(outside[row], 7.0f) << f.name << ", row " << row;
+      }
     }
   }
 }
 
-// Only Q4_0 on the VNNI level repacks.
-TEST(GemvQ8Rows4, OnlyQ4_0OnTheVnniLevel) {
-  for (const FormatCase& f : kFormats) {
-    const Encoded e = encode_case(f, 4, 64, 46);
-    EXPECT_FALSE(can_use_q4_0_rows4(Isa::kAvx512, e.packed())) << f.name;
-    EXPECT_FALSE(can_use_q4_0_rows4(Isa::kScalar, e.packed())) << f.name;
-    if (f.format != Format::kQ4_0) {
-      EXPECT_FALSE(can_use_q4_0_rows4(Isa::kAvx512Vnni, e.packed())) << f.name;
+// Only those formats, only on the VNNI level: groups of 16 or 64, e8 or
+// f32 scales, per-row scales, affine ints and other widths keep the
+// file's layout.
+TEST(GemvQ8Rows4, OnlyItsFormatsOnTheVnniLevel) {
+  for (const FormatCase& f : q8_test_formats()) {
+    const Encoded e = encode_q8_case(f, 4, 64, 46);
+    EXPECT_FALSE(can_use_rows4(Isa::kAvx512, e.packed())) << f.name;
+    EXPECT_FALSE(can_use_rows4(Isa::kScalar, e.packed())) << f.name;
+    bool listed = false;
+    for (const FormatCase& r : kRows4Formats) {
+      listed = listed || (r.format == f.format && r.bits == f.bits && r.granularity == f.granularity &&
+                          r.group_size == f.group_size && r.scale_type == f.scale_type && f.symmetric);
+    }
+    if (vnni_here()) {
+      EXPECT_EQ(can_use_rows4(Isa::kAvx512Vnni, e.packed()), listed) << f.name;
     }
   }
 }

@@ -86,8 +86,7 @@ void gemv_task(void* context, size_t task) {
   const codec::PackedWeights& w = *op.inputs[1].packed;
   float* y = op.outputs[0].data + i * t.shape.n;
   if (t.kernel == Kernel::kGemvQ8 && op.repacked_weight != nullptr) {
-    const gemv::Rows4Weights repacked{op.repacked_weight, t.shape.n, t.shape.k};
-    gemv::gemv_q8_q4_0_rows4(repacked, t.q8[i], t.epilogue.bias, y, r0, r1);
+    gemv::gemv_q8_rows4(gemv::rows4_weights(w, op.repacked_weight), t.q8[i], t.epilogue.bias, y, r0, r1);
   } else if (t.kernel == Kernel::kGemvQ8) {
     gemv::gemv_q8_on(t.isa, w, t.q8[i], t.epilogue.bias, y, r0, r1);
   } else {
@@ -165,11 +164,11 @@ size_t linear_workspace_bytes(const BoundOp& op, Kernel kernel) {
 
 size_t linear_repacked_bytes(const BoundOp& op, Kernel kernel, Isa isa) {
   const codec::PackedWeights& w = *op.inputs[1].packed;
-  if (kernel != Kernel::kGemvQ8 || !gemv::can_use_q4_0_rows4(isa, w)) return 0;
-  return align64(gemv::q4_0_rows4_bytes(w));
+  if (kernel != Kernel::kGemvQ8 || !gemv::can_use_rows4(isa, w)) return 0;
+  return align64(gemv::rows4_bytes(w));
 }
 
-void repack_linear_weight(const BoundOp& op, uint8_t* out) { gemv::repack_q4_0_rows4(*op.inputs[1].packed, out); }
+void repack_linear_weight(const BoundOp& op, uint8_t* out) { gemv::repack_rows4(*op.inputs[1].packed, out); }
 
 void run_linear(const BoundOp& op, Isa isa, Kernel kernel, void* workspace, pthreadpool_t pool) {
   LinearTasks t;
