@@ -102,6 +102,8 @@ const FormatSpec kFormats[] = {
     {"lut4", Format::kTable, 4, Granularity::kGroup, 16, ScaleType::kE8},
     {"lut4_g32_f16", Format::kTable, 4, Granularity::kGroup, 32, ScaleType::kF16},
     {"lut4_g32_f16_rows4", Format::kTable, 4, Granularity::kGroup, 32, ScaleType::kF16, true, true},
+    {"lut4_g32_e8", Format::kTable, 4, Granularity::kGroup, 32, ScaleType::kE8},
+    {"lut4_g32_e8_rows4", Format::kTable, 4, Granularity::kGroup, 32, ScaleType::kE8, true, true},
     {"lut4_channel", Format::kTable, 4, Granularity::kChannel, 0, ScaleType::kF32},
     {"int4", Format::kInt, 4, Granularity::kChannel, 0, ScaleType::kF32},
     {"int4_g32_f16", Format::kInt, 4, Granularity::kGroup, 32, ScaleType::kF16},

@@ -12,6 +12,9 @@ namespace {
 constexpr int64_t kQ4_0Bytes = 18;  // ggml Q4_0: d (f16) + 16 bytes of qs
 
 bool is_q4_0(const codec::PackedWeights& w) { return w.layout.format == codec::Format::kQ4_0; }
+bool has_e8(const codec::PackedWeights& w) { return !is_q4_0(w) && w.layout.scale_type == codec::ScaleType::kE8; }
+int64_t scale_bytes(const codec::PackedWeights& w) { return has_e8(w) ? 1 : 2; }
+int64_t unit_bytes(const codec::PackedWeights& w) { return 128 + 8 * scale_bytes(w); }
 
 int64_t blocks_per_row(const codec::PackedWeights& w) { return (w.layout.cols + kQ8Block - 1) / kQ8Block; }
 int64_t units_per_row(const codec::PackedWeights& w) { return (blocks_per_row(w) + 1) / 2; }
@@ -30,9 +33,10 @@ bool can_use_rows4(Isa isa, const codec::PackedWeights& w) {
   if (isa != Isa::kAvx512Vnni || !isa_available(Isa::kAvx512Vnni)) return false;
   const Q8Plan p = make_q8_plan(w);
   if (p.shape == Q8Shape::kQ4_0) return true;
-  // Symmetric ints (offset 8) or int8-rounded tables, f16 scale per 32.
+  // Symmetric ints (offset 8) or int8-rounded tables, an f16 or e8 scale
+  // per 32 columns.
   return p.shape == Q8Shape::kPacked && p.bits == 4 && !p.affine && p.group && p.group_size == kQ8Block &&
-         p.scale_type == codec::ScaleType::kF16 && (p.table || p.offset == 8);
+         p.scale_type != codec::ScaleType::kF32 && (p.table || p.offset == 8);
 #else
   (void)isa;
   (void)w;
@@ -42,20 +46,22 @@ bool can_use_rows4(Isa isa, const codec::PackedWeights& w) {
 
 size_t rows4_bytes(const codec::PackedWeights& w) {
   const int64_t row_blocks = (w.layout.rows + 3) / 4;
-  return static_cast<size_t>(row_blocks) * static_cast<size_t>(units_per_row(w)) * kRows4UnitBytes;
+  return static_cast<size_t>(row_blocks) * static_cast<size_t>(units_per_row(w)) * static_cast<size_t>(unit_bytes(w));
 }
 
 void repack_rows4(const codec::PackedWeights& w, uint8_t* out) {
   const int64_t rows = w.layout.rows, cols = w.layout.cols, blocks = blocks_per_row(w), units = units_per_row(w);
+  const size_t unit_size = static_cast<size_t>(unit_bytes(w));
+  const int64_t scale_size = scale_bytes(w);
   std::memset(out, 0, rows4_bytes(w));
   for (int64_t r = 0; r < rows; ++r) {
     const uint8_t* row = w.data + static_cast<uint64_t>(r) * w.segment.row_bytes;
-    uint8_t* row_block = out + static_cast<size_t>(r / 4) * static_cast<size_t>(units) * kRows4UnitBytes;
+    uint8_t* row_block = out + static_cast<size_t>(r / 4) * static_cast<size_t>(units) * unit_size;
     const int64_t rr = r % 4;
     for (int64_t b = 0; b < blocks; ++b) {
-      uint8_t* unit = row_block + static_cast<size_t>(b / 2) * kRows4UnitBytes;
+      uint8_t* unit = row_block + static_cast<size_t>(b / 2) * unit_size;
       uint8_t* codes = unit + 32 * rr + 16 * (b % 2);
-      uint8_t* scale = unit + 128 + 2 * (2 * rr + b % 2);
+      uint8_t* scale = unit + 128 + scale_size * (2 * rr + b % 2);
       if (is_q4_0(w)) {
         std::memcpy(codes, row + b * kQ4_0Bytes + 2, 16);
         std::memcpy(scale, row + b * kQ4_0Bytes, 2);
@@ -66,7 +72,8 @@ void repack_rows4(const codec::PackedWeights& w, uint8_t* out) {
         codes[j] = static_cast<uint8_t>(code_at(row, cols, c) | code_at(row, cols, c + 16) << 4);
       }
       const uint64_t index = static_cast<uint64_t>(r) * w.segment.groups_per_row + static_cast<uint64_t>(b);
-      std::memcpy(scale, w.data + w.segment.scales_offset + 2 * index, 2);
+      std::memcpy(scale, w.data + w.segment.scales_offset + static_cast<uint64_t>(scale_size) * index,
+                  static_cast<size_t>(scale_size));
     }
   }
 }
@@ -76,6 +83,8 @@ Rows4Weights rows4_weights(const codec::PackedWeights& w, const uint8_t* data) {
   v.data = data;
   v.rows = w.layout.rows;
   v.cols = w.layout.cols;
+  v.e8 = has_e8(w);
+  v.unit_bytes = unit_bytes(w);
   if (w.layout.format == codec::Format::kTable) {
     int8_t t[16];
     q8_table(w, t, &v.factor);

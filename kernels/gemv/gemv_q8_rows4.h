@@ -1,8 +1,8 @@
-// 4-bit weights with one f16 scale per 32 columns, repacked for the
+// 4-bit weights with one scale per 32 columns, repacked for the
 // int8-activation GEMV: four rows interleaved into one sequential stream
 // (the "rows4" layout). Formats: ggml Q4_0; IntCodec 4-bit symmetric and
-// TableCodec 4-bit, both in groups of 32 with f16 scales (the int8 path's
-// table: gemv_q8_table.h).
+// TableCodec 4-bit, both in groups of 32 with f16 or e8 scales (the int8
+// path's table: gemv_q8_table.h).
 //
 // Why: on the file's layouts the AVX-512 VNNI kernels spend ~15
 // instructions per row and 64 weights gathering two blocks' codes and
@@ -15,12 +15,13 @@
 //
 // Layout, per block of 4 rows (rows past the tensor's end are zeros:
 // scale 0) and per unit of 64 columns (two blocks of 32, b0 and b1; a
-// missing b1 at the end of a row is zeros), 144 bytes:
+// missing b1 at the end of a row is zeros), 144 bytes (136 with e8 scales):
 //   bytes   0.. 63: row 0's 16 code bytes of b0, of b1; row 1's of b0, b1
 //                   (byte j of a block: column j in the low nibble, column
 //                   j + 16 in the high one: ggml's order)
 //   bytes  64..127: the same for rows 2 and 3
 //   bytes 128..143: the scales (f16) of r0 b0, r0 b1, r1 b0, ..., r3 b1
+//                   (e8: bytes 128..135, one byte each)
 // Units follow each other, then the next block of rows. Q4_0's bytes are
 // the file's in another order; the IntCodec/TableCodec codes are moved to
 // ggml's nibble order next to their scales.
@@ -40,8 +41,6 @@
 
 namespace nibble::gemv {
 
-constexpr int64_t kRows4UnitBytes = 144;
-
 struct Rows4Weights {
   const uint8_t* data = nullptr;  // rows4_bytes() bytes, 64-byte aligned
   int64_t rows = 0;
@@ -50,6 +49,8 @@ struct Rows4Weights {
   // value = code, offset 8; tables value = table_u8[code] = t[code] + 128
   // (the int8 table, unsigned for vpdpbusd), offset 128, factor its f.
   bool table = false;
+  bool e8 = false;              // scales are e8 codes (else f16)
+  int64_t unit_bytes = 144;     // 128 bytes of codes + 8 scales
   int offset = 8;
   float factor = 1.0f;
   uint8_t table_u8[16] = {};

@@ -27,6 +27,7 @@
 #pragma GCC diagnostic pop
 #endif
 
+#include "codec/scale_storage.h"
 #include "gemv/gemv_q8_rows4.h"
 
 namespace nibble::gemv::detail {
@@ -77,13 +78,33 @@ __m128 row_sums(__m512 acc01, __m512 acc23) {
   return _mm512_castps512_ps128(_mm512_permutexvar_ps(_mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 8, 4, 0), h));
 }
 
-// kTable: the nibbles index the 16-byte table (vpshufb) first.
-template <bool kTable>
+// The unit's 8 scales as f32: f16 converted, or e8 codes c decoded as
+// 2^((c - 128) / 8) = (2^((c % 8) / 8) * 2^-16) * 2^(c / 8): a permute of
+// the 8 fractions, then an integer add of (c / 8) << 23 to their exponent,
+// bit for bit codec::e8_value(c) (docs/GEMV.md, "e8 in SIMD").
+template <bool kE8>
+[[gnu::always_inline]] inline __m256 unit_scales(const uint8_t* p, __m256 e8_fraction) {
+  if (!kE8) return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  const __m256i c = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+  const __m256 fraction = _mm256_permutevar8x32_ps(e8_fraction, c);
+  return _mm256_castsi256_ps(
+      _mm256_add_epi32(_mm256_castps_si256(fraction), _mm256_slli_epi32(_mm256_srli_epi32(c, 3), 23)));
+}
+
+// kTable: the nibbles index the 16-byte table (vpshufb) first. kE8: the
+// scales are e8 codes.
+template <bool kTable, bool kE8>
 void rows4(const Rows4Weights& w, const Q8Activations& x, const float* bias, float* y, int64_t row_begin,
            int64_t row_end) {
   for (int64_t r = row_begin; r < row_end; ++r) y[r] = bias != nullptr ? bias[r] : 0.0f;
   const int64_t units_per_row = (w.cols + kUnit - 1) / kUnit;
-  const uint64_t block_bytes = static_cast<uint64_t>(units_per_row) * kRows4UnitBytes;
+  const int64_t unit_bytes = kE8 ? 136 : 144;
+  const uint64_t block_bytes = static_cast<uint64_t>(units_per_row) * static_cast<uint64_t>(unit_bytes);
+  alignas(32) float fractions[8] = {};
+  if (kE8) {
+    for (int f = 0; f < 8; ++f) fractions[f] = codec::e8_value(static_cast<uint8_t>(128 + f)) * 0x1p-16f;
+  }
+  const __m256 e8_fraction = _mm256_load_ps(fractions);
   const __m512i low = _mm512_set1_epi8(0x0F);
   const __m512i rows01 = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
   const __m512i rows23 = _mm512_set_epi32(7, 7, 7, 7, 6, 6, 6, 6, 5, 5, 5, 5, 4, 4, 4, 4);
@@ -94,17 +115,16 @@ void rows4(const Rows4Weights& w, const Q8Activations& x, const float* bias, flo
     const int64_t units = units_per_row - u0 < kUnits ? units_per_row - u0 : kUnits;
     build_tile(x, w.offset, u0, units, &t);
     for (int64_t rb = row_begin / 4; rb * 4 < row_end; ++rb) {
-      const uint8_t* p = w.data + static_cast<uint64_t>(rb) * block_bytes + static_cast<uint64_t>(u0) * kRows4UnitBytes;
+      const uint8_t* p = w.data + static_cast<uint64_t>(rb) * block_bytes + static_cast<uint64_t>(u0 * unit_bytes);
       __m512 acc01 = _mm512_setzero_ps(), acc23 = _mm512_setzero_ps();
-      for (int64_t u = 0; u < units; ++u, p += kRows4UnitBytes) {
+      for (int64_t u = 0; u < units; ++u, p += unit_bytes) {
         _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBytes), _MM_HINT_T0);
         _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBytes + 64), _MM_HINT_T0);
         _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBytes + 128), _MM_HINT_T0);
         const __m512i xlo = _mm512_load_si512(t.xlo + 64 * u);
         const __m512i xhi = _mm512_load_si512(t.xhi + 64 * u);
         const __m512i offs = _mm512_load_si512(t.offs + 16 * u);
-        const __m256 d = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 128))),
-                                       _mm256_load_ps(t.dx + 8 * u));
+        const __m256 d = _mm256_mul_ps(unit_scales<kE8>(p + 128, e8_fraction), _mm256_load_ps(t.dx + 8 * u));
         const __m512 scales = _mm512_castps256_ps512(d);
         const __m512i c01 = _mm512_loadu_si512(p);
         const __m512i c23 = _mm512_loadu_si512(p + 64);
@@ -131,9 +151,9 @@ void avx512vnni_rows4(const Rows4Weights& w, const Q8Activations& x, const float
                       int64_t row_end) {
   if (row_begin >= row_end) return;
   if (w.table) {
-    rows4<true>(w, x, bias, y, row_begin, row_end);
+    (w.e8 ? rows4<true, true> : rows4<true, false>)(w, x, bias, y, row_begin, row_end);
   } else {
-    rows4<false>(w, x, bias, y, row_begin, row_end);
+    (w.e8 ? rows4<false, true> : rows4<false, false>)(w, x, bias, y, row_begin, row_end);
   }
 }
 

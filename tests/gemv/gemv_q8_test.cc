@@ -381,11 +381,13 @@ TEST(GemvQ8, ResultsDoNotDependOnTheRowRange) {
 // ------------------------------------------------- repacked 4-bit (rows4)
 
 // The formats with a rows4 layout: Q4_0, and 4-bit ints and tables in
-// groups of 32 with f16 scales.
+// groups of 32 with f16 or e8 scales.
 const FormatCase kRows4Formats[] = {
     {"q4_0", Format::kQ4_0, 4, Granularity::kChannel, 0, ScaleType::kF32, true, true},
     {"int4_g32_f16", Format::kInt, 4, Granularity::kGroup, 32, ScaleType::kF16, true, true},
     {"lut4_g32_f16", Format::kTable, 4, Granularity::kGroup, 32, ScaleType::kF16, true, true},
+    {"int4_g32_e8", Format::kInt, 4, Granularity::kGroup, 32, ScaleType::kE8, true, true},
+    {"lut4_g32_e8", Format::kTable, 4, Granularity::kGroup, 32, ScaleType::kE8, true, true},
 };
 
 bool vnni_here() {
@@ -466,9 +468,9 @@ TEST(GemvQ8Rows4, AnyRowRangeGivesTheSameBits) {
   }
 }
 
-// Only those formats, only on the VNNI level: groups of 16 or 64, e8 or
-// f32 scales, per-row scales, affine ints and other widths keep the
-// file's layout.
+// Only those formats, only on the VNNI level: groups of 16 or 64, f32
+// scales, per-row scales, affine ints and other widths keep the file's
+// layout.
 TEST(GemvQ8Rows4, OnlyItsFormatsOnTheVnniLevel) {
   for (const FormatCase& f : q8_test_formats()) {
     const Encoded e = encode_q8_case(f, 4, 64, 46);
