@@ -114,7 +114,7 @@ bool constant_inputs_have_tail(const Model::Impl& model, const BoundOp& op) {
 }
 #endif
 
-bool has_sequence_tensor(const BoundOp& op) {
+[[maybe_unused]] bool has_sequence_tensor(const BoundOp& op) {
   for (int32_t k = 0; k < op.num_inputs; ++k) {
     if (op.inputs[k].sequence) return true;
   }
