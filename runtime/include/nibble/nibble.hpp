@@ -85,7 +85,10 @@ NIBBLE_CXX_API const char* backend_name(Backend backend);
 // 32 (ggml's q8 rule: d = max|x| / 127) and integer dot products run
 // (AVX-512 VNNI, AVX2, Neon dotprod) wherever a kernel exists for the
 // weight's format; elsewhere f32. Faster where memory-bound, at a small
-// accuracy cost (docs/KERNELS.md has the measured figures).
+// accuracy cost (docs/KERNELS.md has the measured figures). On AVX-512
+// VNNI, kInt8 sessions also keep a copy of 4-bit weights (Q4_0, 4-bit
+// ints and tables in groups of 32) repacked for their one-row kernel, made
+// at creation: about the weights' size again (docs/GEMV.md).
 enum class ActivationPrecision : int32_t {
   kF32 = 0,
   kInt8 = 1,
@@ -218,7 +221,7 @@ class NIBBLE_CXX_API Session {
   // Reporting: which backend runs op i ("xnnpack", "fused" or
   // "reference"), whether it takes int8 activations, the fused kernels'
   // level ("avx512vnni", ...), and bytes this session allocated (arena,
-  // op state, fused-kernel workspace).
+  // op state, fused-kernel workspace, repacked weights).
   const char* op_backend(size_t op_index) const;
   bool op_int8_activations(size_t op_index) const;
   size_t num_xnnpack_ops() const;
