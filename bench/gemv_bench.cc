@@ -105,15 +105,19 @@ const FormatSpec kFormats[] = {
     {"lut4_g32_e8", Format::kTable, 4, Granularity::kGroup, 32, ScaleType::kE8},
     {"lut4_g32_e8_rows4", Format::kTable, 4, Granularity::kGroup, 32, ScaleType::kE8, true, true},
     {"lut4_channel", Format::kTable, 4, Granularity::kChannel, 0, ScaleType::kF32},
+    {"lut4_channel_rows4", Format::kTable, 4, Granularity::kChannel, 0, ScaleType::kF32, true, true},
     {"int4", Format::kInt, 4, Granularity::kChannel, 0, ScaleType::kF32},
+    {"int4_rows4", Format::kInt, 4, Granularity::kChannel, 0, ScaleType::kF32, true, true},
     {"int4_g32_f16", Format::kInt, 4, Granularity::kGroup, 32, ScaleType::kF16},
     {"int4_g32_f16_rows4", Format::kInt, 4, Granularity::kGroup, 32, ScaleType::kF16, true, true},
     {"int8", Format::kInt, 8, Granularity::kChannel, 0, ScaleType::kF32},
     // The other ggml blocks, and the widths and layouts of the int8 path.
     {"q4_1", Format::kQ4_1, 4, Granularity::kChannel, 0, ScaleType::kF32},
+    {"q4_1_rows4", Format::kQ4_1, 4, Granularity::kChannel, 0, ScaleType::kF32, true, true},
     {"q5_0", Format::kQ5_0, 5, Granularity::kChannel, 0, ScaleType::kF32},
     {"q5_1", Format::kQ5_1, 5, Granularity::kChannel, 0, ScaleType::kF32},
     {"int4_asym_g32_f16", Format::kInt, 4, Granularity::kGroup, 32, ScaleType::kF16, false},
+    {"int4_asym_g32_f16_rows4", Format::kInt, 4, Granularity::kGroup, 32, ScaleType::kF16, false, true},
     {"lut3", Format::kTable, 3, Granularity::kGroup, 16, ScaleType::kE8},
     {"int3_g32_f16", Format::kInt, 3, Granularity::kGroup, 32, ScaleType::kF16},
     {"lut2", Format::kTable, 2, Granularity::kGroup, 16, ScaleType::kE8},
@@ -162,7 +166,7 @@ struct GemvJob {
   const codec::PackedWeights* m;
   const float* x;
   const gemv::Q8Activations* xq;  // int8 path, else null
-  const gemv::Rows4Weights* rows4;  // Q4_0 repacked, else null
+  const gemv::Rows4Weights* rows4;  // repacked (rows4 formats), else null
   const float* bias;
   float* y;
   int64_t n;

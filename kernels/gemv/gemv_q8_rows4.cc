@@ -9,15 +9,48 @@
 namespace nibble::gemv {
 namespace {
 
-constexpr int64_t kQ4_0Bytes = 18;  // ggml Q4_0: d (f16) + 16 bytes of qs
+using codec::Format;
 
-bool is_q4_0(const codec::PackedWeights& w) { return w.layout.format == codec::Format::kQ4_0; }
-bool has_e8(const codec::PackedWeights& w) { return !is_q4_0(w) && w.layout.scale_type == codec::ScaleType::kE8; }
+constexpr int64_t kRowBlock = 4;
+constexpr int64_t kCodeBytes = 128;  // a unit's codes: 4 rows x 64 columns
+
+int64_t block_bytes(Format f) { return f == Format::kQ4_1 ? 20 : 18; }  // Q4_1: d, m; Q4_0: d
+
+bool is_ggml(const codec::PackedWeights& w) {
+  return w.layout.format == Format::kQ4_0 || w.layout.format == Format::kQ4_1;
+}
+bool has_zeros(const codec::PackedWeights& w) { return w.layout.format == Format::kInt && !w.layout.symmetric; }
+
+Rows4Kind kind_of(const codec::PackedWeights& w) {
+  if (w.layout.format == Format::kQ4_1) return Rows4Kind::kMins;
+  if (is_ggml(w)) return Rows4Kind::kScales;
+  if (w.layout.granularity != codec::Granularity::kGroup) return Rows4Kind::kRow;
+  return has_zeros(w) ? Rows4Kind::kZeros : Rows4Kind::kScales;
+}
+
+bool has_e8(const codec::PackedWeights& w) {
+  return !is_ggml(w) && kind_of(w) != Rows4Kind::kRow && w.layout.scale_type == codec::ScaleType::kE8;
+}
 int64_t scale_bytes(const codec::PackedWeights& w) { return has_e8(w) ? 1 : 2; }
-int64_t unit_bytes(const codec::PackedWeights& w) { return 128 + 8 * scale_bytes(w); }
+
+int64_t unit_bytes(const codec::PackedWeights& w) {
+  switch (kind_of(w)) {
+    case Rows4Kind::kScales: return kCodeBytes + 8 * scale_bytes(w);
+    case Rows4Kind::kMins: return kCodeBytes + 8 * 2 + 8 * 2;
+    case Rows4Kind::kZeros: return kCodeBytes + 8 * scale_bytes(w) + 8;
+    case Rows4Kind::kRow: break;
+  }
+  return kCodeBytes;
+}
 
 int64_t blocks_per_row(const codec::PackedWeights& w) { return (w.layout.cols + kQ8Block - 1) / kQ8Block; }
 int64_t units_per_row(const codec::PackedWeights& w) { return (blocks_per_row(w) + 1) / 2; }
+int64_t padded_rows(const codec::PackedWeights& w) { return (w.layout.rows + kRowBlock - 1) / kRowBlock * kRowBlock; }
+
+size_t unit_area_bytes(const codec::PackedWeights& w) {
+  return static_cast<size_t>(padded_rows(w) / kRowBlock) * static_cast<size_t>(units_per_row(w)) *
+         static_cast<size_t>(unit_bytes(w));
+}
 
 // Packed 4-bit codes (LSB first: column c in byte c / 2, high nibble if c
 // is odd); columns past the row's end read as 0.
@@ -26,17 +59,51 @@ uint8_t code_at(const uint8_t* row, int64_t cols, int64_t c) {
   return static_cast<uint8_t>(c % 2 ? row[c / 2] >> 4 : row[c / 2] & 0x0F);
 }
 
+// The index of the scale (and zero point) of row r's block b.
+uint64_t scale_index(const codec::PackedWeights& w, int64_t r, int64_t b) {
+  if (w.layout.granularity == codec::Granularity::kTensor) return 0;
+  const uint64_t per_row = w.layout.granularity == codec::Granularity::kGroup ? static_cast<uint64_t>(b) : 0;
+  return static_cast<uint64_t>(r) * w.segment.groups_per_row + per_row;
+}
+
+// Row r's block b of a ggml block format into its unit.
+void repack_ggml_block(const codec::PackedWeights& w, const uint8_t* row, int64_t b, int64_t rr, uint8_t* unit) {
+  const int64_t lane = 2 * rr + b % 2;  // the block's place among the unit's 8
+  const uint8_t* block = row + b * block_bytes(w.layout.format);
+  const bool q4_1 = w.layout.format == Format::kQ4_1;
+  std::memcpy(unit + 32 * rr + 16 * (b % 2), block + (q4_1 ? 4 : 2), 16);
+  std::memcpy(unit + kCodeBytes + 2 * lane, block, 2);
+  if (q4_1) std::memcpy(unit + kCodeBytes + 16 + 2 * lane, block + 2, 2);
+}
+
+// Row r's block b of an IntCodec/TableCodec weight into its unit.
+void repack_packed_block(const codec::PackedWeights& w, const uint8_t* row, int64_t r, int64_t b, uint8_t* unit) {
+  const int64_t rr = r % kRowBlock, lane = 2 * rr + b % 2, cols = w.layout.cols;
+  uint8_t* codes = unit + 32 * rr + 16 * (b % 2);
+  for (int64_t j = 0; j < 16; ++j) {
+    const int64_t c = b * kQ8Block + j;
+    codes[j] = static_cast<uint8_t>(code_at(row, cols, c) | code_at(row, cols, c + 16) << 4);
+  }
+  const Rows4Kind kind = kind_of(w);
+  if (kind == Rows4Kind::kRow) return;
+  const int64_t ss = scale_bytes(w);
+  const uint64_t index = scale_index(w, r, b);
+  std::memcpy(unit + kCodeBytes + ss * lane, w.data + w.segment.scales_offset + static_cast<uint64_t>(ss) * index,
+              static_cast<size_t>(ss));
+  if (kind == Rows4Kind::kZeros) unit[kCodeBytes + 8 * ss + lane] = w.data[w.segment.zero_points_offset + index];
+}
+
 }  // namespace
 
 bool can_use_rows4(Isa isa, const codec::PackedWeights& w) {
 #if NIBBLE_GEMV_X86_KERNELS
   if (isa != Isa::kAvx512Vnni || !isa_available(Isa::kAvx512Vnni)) return false;
   const Q8Plan p = make_q8_plan(w);
-  if (p.shape == Q8Shape::kQ4_0) return true;
-  // Symmetric ints (offset 8) or int8-rounded tables, an f16 or e8 scale
-  // per 32 columns.
-  return p.shape == Q8Shape::kPacked && p.bits == 4 && !p.affine && p.group && p.group_size == kQ8Block &&
-         p.scale_type != codec::ScaleType::kF32 && (p.table || p.offset == 8);
+  if (p.shape == Q8Shape::kQ4_0 || p.shape == Q8Shape::kQ4_1) return true;
+  if (p.shape != Q8Shape::kPacked || p.bits != 4) return false;
+  // A scale per row (any scale type: the repacked copy holds it as f32),
+  // or an f16 or e8 scale per 32 columns.
+  return !p.group || (p.group_size == kQ8Block && p.scale_type != codec::ScaleType::kF32);
 #else
   (void)isa;
   (void)w;
@@ -45,36 +112,38 @@ bool can_use_rows4(Isa isa, const codec::PackedWeights& w) {
 }
 
 size_t rows4_bytes(const codec::PackedWeights& w) {
-  const int64_t row_blocks = (w.layout.rows + 3) / 4;
-  return static_cast<size_t>(row_blocks) * static_cast<size_t>(units_per_row(w)) * static_cast<size_t>(unit_bytes(w));
+  size_t bytes = unit_area_bytes(w);
+  if (kind_of(w) == Rows4Kind::kRow) {
+    bytes += sizeof(float) * static_cast<size_t>(padded_rows(w)) * (has_zeros(w) ? 2 : 1);
+  }
+  return bytes;
 }
 
 void repack_rows4(const codec::PackedWeights& w, uint8_t* out) {
-  const int64_t rows = w.layout.rows, cols = w.layout.cols, blocks = blocks_per_row(w), units = units_per_row(w);
+  const int64_t rows = w.layout.rows, blocks = blocks_per_row(w), units = units_per_row(w);
   const size_t unit_size = static_cast<size_t>(unit_bytes(w));
-  const int64_t scale_size = scale_bytes(w);
   std::memset(out, 0, rows4_bytes(w));
   for (int64_t r = 0; r < rows; ++r) {
     const uint8_t* row = w.data + static_cast<uint64_t>(r) * w.segment.row_bytes;
-    uint8_t* row_block = out + static_cast<size_t>(r / 4) * static_cast<size_t>(units) * unit_size;
-    const int64_t rr = r % 4;
+    uint8_t* row_block = out + static_cast<size_t>(r / kRowBlock) * static_cast<size_t>(units) * unit_size;
     for (int64_t b = 0; b < blocks; ++b) {
       uint8_t* unit = row_block + static_cast<size_t>(b / 2) * unit_size;
-      uint8_t* codes = unit + 32 * rr + 16 * (b % 2);
-      uint8_t* scale = unit + 128 + scale_size * (2 * rr + b % 2);
-      if (is_q4_0(w)) {
-        std::memcpy(codes, row + b * kQ4_0Bytes + 2, 16);
-        std::memcpy(scale, row + b * kQ4_0Bytes, 2);
-        continue;
+      if (is_ggml(w)) {
+        repack_ggml_block(w, row, b, r % kRowBlock, unit);
+      } else {
+        repack_packed_block(w, row, r, b, unit);
       }
-      for (int64_t j = 0; j < 16; ++j) {
-        const int64_t c = b * kQ8Block + j;
-        codes[j] = static_cast<uint8_t>(code_at(row, cols, c) | code_at(row, cols, c + 16) << 4);
-      }
-      const uint64_t index = static_cast<uint64_t>(r) * w.segment.groups_per_row + static_cast<uint64_t>(b);
-      std::memcpy(scale, w.data + w.segment.scales_offset + static_cast<uint64_t>(scale_size) * index,
-                  static_cast<size_t>(scale_size));
     }
+  }
+  if (kind_of(w) != Rows4Kind::kRow) return;
+  // Per-row scales and zero points as f32, after the units.
+  uint8_t* side = out + unit_area_bytes(w);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float s = codec::scale_at(w, r, 0);
+    std::memcpy(side + sizeof(float) * static_cast<size_t>(r), &s, sizeof s);
+    if (!has_zeros(w)) continue;
+    const float z = w.data[w.segment.zero_points_offset + scale_index(w, r, 0)];
+    std::memcpy(side + sizeof(float) * static_cast<size_t>(padded_rows(w) + r), &z, sizeof z);
   }
 }
 
@@ -83,9 +152,16 @@ Rows4Weights rows4_weights(const codec::PackedWeights& w, const uint8_t* data) {
   v.data = data;
   v.rows = w.layout.rows;
   v.cols = w.layout.cols;
+  v.kind = kind_of(w);
   v.e8 = has_e8(w);
   v.unit_bytes = unit_bytes(w);
-  if (w.layout.format == codec::Format::kTable) {
+  if (w.layout.format == Format::kQ4_1 || has_zeros(w)) v.offset = 0;
+  if (v.kind == Rows4Kind::kRow) {
+    const float* side = reinterpret_cast<const float*>(data + unit_area_bytes(w));
+    v.row_scales = side;
+    if (has_zeros(w)) v.row_zeros = side + padded_rows(w);
+  }
+  if (w.layout.format == Format::kTable) {
     int8_t t[16];
     q8_table(w, t, &v.factor);
     for (int i = 0; i < 16; ++i) v.table_u8[i] = static_cast<uint8_t>(t[i] + 128);

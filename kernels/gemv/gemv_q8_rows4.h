@@ -1,8 +1,9 @@
-// 4-bit weights with one scale per 32 columns, repacked for the
-// int8-activation GEMV: four rows interleaved into one sequential stream
-// (the "rows4" layout). Formats: ggml Q4_0; IntCodec 4-bit symmetric and
-// TableCodec 4-bit, both in groups of 32 with f16 or e8 scales (the int8
-// path's table: gemv_q8_table.h).
+// 4-bit weights repacked for the int8-activation GEMV: four rows
+// interleaved into one sequential stream (the "rows4" layout). Formats:
+// ggml Q4_0 and Q4_1; IntCodec 4-bit (symmetric or with zero points) and
+// TableCodec 4-bit, either in groups of 32 with f16 or e8 scales or with a
+// scale per row (CHANNEL, TENSOR; any scale type) (the int8 path's table:
+// gemv_q8_table.h).
 //
 // Why: on the file's layouts the AVX-512 VNNI kernels spend ~15
 // instructions per row and 64 weights gathering two blocks' codes and
@@ -15,16 +16,23 @@
 //
 // Layout, per block of 4 rows (rows past the tensor's end are zeros:
 // scale 0) and per unit of 64 columns (two blocks of 32, b0 and b1; a
-// missing b1 at the end of a row is zeros), 144 bytes (136 with e8 scales):
+// missing b1 at the end of a row is zeros):
 //   bytes   0.. 63: row 0's 16 code bytes of b0, of b1; row 1's of b0, b1
 //                   (byte j of a block: column j in the low nibble, column
 //                   j + 16 in the high one: ggml's order)
 //   bytes  64..127: the same for rows 2 and 3
-//   bytes 128..143: the scales (f16) of r0 b0, r0 b1, r1 b0, ..., r3 b1
-//                   (e8: bytes 128..135, one byte each)
-// Units follow each other, then the next block of rows. Q4_0's bytes are
-// the file's in another order; the IntCodec/TableCodec codes are moved to
-// ggml's nibble order next to their scales.
+// then, by kind (Rows4Kind):
+//   kScales  8 scales (f16, or e8 one byte each) of r0 b0, r0 b1, r1 b0,
+//            ..., r3 b1: a unit of 144 bytes (136 with e8)
+//   kMins    Q4_1: the 8 d (f16), then the 8 m (f16): 160 bytes
+//   kZeros   affine ints: the 8 scales, then the 8 zero points (u8):
+//            152 bytes (144 with e8)
+//   kRow     nothing: 128 bytes; after the last block of rows, one f32
+//            scale per row (padded to a multiple of 4 rows), then for
+//            affine ints one f32 zero point per row
+// Units follow each other, then the next block of rows. Q4_0's and Q4_1's
+// bytes are the file's in another order; the IntCodec/TableCodec codes
+// are moved to ggml's nibble order next to their scales.
 //
 // Sessions repack a LINEAR's weight once, at creation, where its one-row
 // kernel is the int8-activation GEMV and the level is AVX-512 VNNI (the
@@ -41,19 +49,27 @@
 
 namespace nibble::gemv {
 
+// What follows a unit's 128 bytes of codes (layout above).
+enum class Rows4Kind : uint8_t { kScales, kMins, kZeros, kRow };
+
 struct Rows4Weights {
   const uint8_t* data = nullptr;  // rows4_bytes() bytes, 64-byte aligned
   int64_t rows = 0;
   int64_t cols = 0;
-  // A weight is factor * scale * (value(code) - offset): Q4_0 and ints
-  // value = code, offset 8; tables value = table_u8[code] = t[code] + 128
-  // (the int8 table, unsigned for vpdpbusd), offset 128, factor its f.
+  // A weight is factor * (scale * (value(code) - offset) + m) with m
+  // Q4_1's m, -scale * zero point for affine ints, else 0. Q4_0 and
+  // symmetric ints: value = code, offset 8; Q4_1 and affine ints offset 0;
+  // tables value = table_u8[code] = t[code] + 128 (the int8 table, unsigned
+  // for vpdpbusd), offset 128, factor its f.
+  Rows4Kind kind = Rows4Kind::kScales;
   bool table = false;
-  bool e8 = false;              // scales are e8 codes (else f16)
-  int64_t unit_bytes = 144;     // 128 bytes of codes + 8 scales
+  bool e8 = false;              // group scales are e8 codes (else f16)
+  int64_t unit_bytes = 144;
   int offset = 8;
   float factor = 1.0f;
   uint8_t table_u8[16] = {};
+  const float* row_scales = nullptr;  // kRow: one per row
+  const float* row_zeros = nullptr;   // kRow, affine ints: one per row
 };
 
 // Whether `w` has a rows4 layout and `isa` (available on this CPU) runs

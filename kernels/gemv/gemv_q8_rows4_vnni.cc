@@ -13,7 +13,8 @@
 //   2 loads of codes, 2 shifts and 4 ANDs, 4 vpdpbusd (lanes 0-3: row 0
 //   b0, 4-7: row 0 b1, 8-11: row 1 b0, ...), 2 conversions; one 16-byte
 //   scale load, conversion and multiply by dx for all 4 rows, 2 permutes
-//   to spread the scales over the lanes, 2 FMAs.
+//   to spread the scales over the lanes, 2 FMAs; Q4_1's m and affine zero
+//   points one more load and FMA (per-row scales: none of the scale work).
 // The layout is one forward stream; a software prefetch a few units ahead
 // helps the hardware prefetcher keep ahead of it.
 #if defined(__GNUC__) && !defined(__clang__)
@@ -48,6 +49,7 @@ struct Tile {
   alignas(64) int8_t xhi[kChunk];
   alignas(64) int32_t offs[kChunk / 4];
   alignas(32) float dx[kChunk / 8];
+  alignas(32) float xs[kChunk / 8];  // kMins, kZeros: dx * sums, ordered as dx
 };
 
 // Units [u0, u0 + units) of the row (columns from 64 u0). Built per call
@@ -55,6 +57,7 @@ struct Tile {
 // [b0 0..15 | b0 16..31 | b1 0..15 | b1 16..31] as 128-bit lanes, and
 // xlo, xhi are two 128-bit shuffles of them (built byte by byte, the tile
 // took a quarter of a decoding step's GEMV time at 64 rows per task).
+template <bool kSums>
 void build_tile(const Q8Activations& x, int offset, int64_t u0, int64_t units, Tile* t) {
   for (int64_t u = 0; u < units; ++u) {
     const int64_t b0 = 2 * (u0 + u);  // first block; b0 + 1 < padded_cols / 32
@@ -65,6 +68,10 @@ void build_tile(const Q8Activations& x, int offset, int64_t u0, int64_t units, T
     _mm512_store_si512(t->offs + 16 * u, _mm512_set_epi32(0, 0, 0, o1, 0, 0, 0, o0, 0, 0, 0, o1, 0, 0, 0, o0));
     const float d0 = x.d[b0], d1 = x.d[b0 + 1];
     _mm256_store_ps(t->dx + 8 * u, _mm256_set_ps(d1, d0, d1, d0, d1, d0, d1, d0));
+    if (kSums) {
+      const float s0 = d0 * static_cast<float>(x.sums[b0]), s1 = d1 * static_cast<float>(x.sums[b0 + 1]);
+      _mm256_store_ps(t->xs + 8 * u, _mm256_set_ps(s1, s0, s1, s0, s1, s0, s1, s0));
+    }
   }
 }
 
@@ -91,15 +98,37 @@ template <bool kE8>
       _mm256_add_epi32(_mm256_castps_si256(fraction), _mm256_slli_epi32(_mm256_srli_epi32(c, 3), 23)));
 }
 
+constexpr int64_t unit_bytes(Rows4Kind kind, bool e8) {
+  const int64_t scales = e8 ? 8 : 16;
+  return kind == Rows4Kind::kScales ? 128 + scales
+         : kind == Rows4Kind::kMins ? 128 + 32
+         : kind == Rows4Kind::kZeros ? 128 + scales + 8
+                                     : 128;
+}
+
 // kTable: the nibbles index the 16-byte table (vpshufb) first. kE8: the
-// scales are e8 codes.
-template <bool kTable, bool kE8>
+// group scales are e8 codes. kKind: what follows the codes of a unit.
+//   kScales: d = scale * dx per (row, block) lane.
+//   kMins (Q4_1): also m * dx * sums, summed per lane in macc.
+//   kZeros (affine groups): also -scale * zero * dx * sums, the same way.
+//   kRow: d = dx; the row's scale multiplies the row's sum at the end, and
+//     an affine row's -scale * zero * sum_b dx * sums starts y.
+template <bool kTable, bool kE8, Rows4Kind kKind>
 void rows4(const Rows4Weights& w, const Q8Activations& x, const float* bias, float* y, int64_t row_begin,
            int64_t row_end) {
-  for (int64_t r = row_begin; r < row_end; ++r) y[r] = bias != nullptr ? bias[r] : 0.0f;
+  constexpr bool kM = kKind == Rows4Kind::kMins || kKind == Rows4Kind::kZeros;
+  constexpr int64_t kUnitBytes = unit_bytes(kKind, kE8);
+  constexpr int64_t kScaleBytes = kE8 ? 8 : 16;
+  float zero_term = 0.0f;  // kRow, affine: sum_b dx * sums (in block order)
+  if (kKind == Rows4Kind::kRow && w.row_zeros != nullptr) {
+    for (int64_t b = 0; b < (w.cols + kQ8Block - 1) / kQ8Block; ++b) zero_term += x.d[b] * static_cast<float>(x.sums[b]);
+  }
+  for (int64_t r = row_begin; r < row_end; ++r) {
+    y[r] = bias != nullptr ? bias[r] : 0.0f;
+    if (kKind == Rows4Kind::kRow && w.row_zeros != nullptr) y[r] -= w.factor * w.row_scales[r] * w.row_zeros[r] * zero_term;
+  }
   const int64_t units_per_row = (w.cols + kUnit - 1) / kUnit;
-  const int64_t unit_bytes = kE8 ? 136 : 144;
-  const uint64_t block_bytes = static_cast<uint64_t>(units_per_row) * static_cast<uint64_t>(unit_bytes);
+  const uint64_t block_bytes = static_cast<uint64_t>(units_per_row) * static_cast<uint64_t>(kUnitBytes);
   alignas(32) float fractions[8] = {};
   if (kE8) {
     for (int f = 0; f < 8; ++f) fractions[f] = codec::e8_value(static_cast<uint8_t>(128 + f)) * 0x1p-16f;
@@ -113,18 +142,32 @@ void rows4(const Rows4Weights& w, const Q8Activations& x, const float* bias, flo
   Tile t;
   for (int64_t u0 = 0; u0 < units_per_row; u0 += kUnits) {
     const int64_t units = units_per_row - u0 < kUnits ? units_per_row - u0 : kUnits;
-    build_tile(x, w.offset, u0, units, &t);
+    build_tile<kM>(x, w.offset, u0, units, &t);
     for (int64_t rb = row_begin / 4; rb * 4 < row_end; ++rb) {
-      const uint8_t* p = w.data + static_cast<uint64_t>(rb) * block_bytes + static_cast<uint64_t>(u0 * unit_bytes);
+      const uint8_t* p = w.data + static_cast<uint64_t>(rb) * block_bytes + static_cast<uint64_t>(u0 * kUnitBytes);
       __m512 acc01 = _mm512_setzero_ps(), acc23 = _mm512_setzero_ps();
-      for (int64_t u = 0; u < units; ++u, p += unit_bytes) {
+      __m256 macc = _mm256_setzero_ps();
+      for (int64_t u = 0; u < units; ++u, p += kUnitBytes) {
         _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBytes), _MM_HINT_T0);
         _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBytes + 64), _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBytes + 128), _MM_HINT_T0);
+        if (kUnitBytes > 128) _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBytes + 128), _MM_HINT_T0);
         const __m512i xlo = _mm512_load_si512(t.xlo + 64 * u);
         const __m512i xhi = _mm512_load_si512(t.xhi + 64 * u);
         const __m512i offs = _mm512_load_si512(t.offs + 16 * u);
-        const __m256 d = _mm256_mul_ps(unit_scales<kE8>(p + 128, e8_fraction), _mm256_load_ps(t.dx + 8 * u));
+        const __m256 dx = _mm256_load_ps(t.dx + 8 * u);
+        __m256 d = dx;
+        if (kKind != Rows4Kind::kRow) {
+          const __m256 sw = unit_scales<kE8>(p + 128, e8_fraction);
+          d = _mm256_mul_ps(sw, dx);
+          if (kKind == Rows4Kind::kMins) {
+            const __m256 m = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 144)));
+            macc = _mm256_fmadd_ps(m, _mm256_load_ps(t.xs + 8 * u), macc);
+          } else if (kKind == Rows4Kind::kZeros) {
+            const __m256 zero = _mm256_cvtepi32_ps(
+                _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + 128 + kScaleBytes))));
+            macc = _mm256_fnmadd_ps(_mm256_mul_ps(sw, zero), _mm256_load_ps(t.xs + 8 * u), macc);
+          }
+        }
         const __m512 scales = _mm512_castps256_ps512(d);
         const __m512i c01 = _mm512_loadu_si512(p);
         const __m512i c23 = _mm512_loadu_si512(p + 64);
@@ -137,9 +180,15 @@ void rows4(const Rows4Weights& w, const Q8Activations& x, const float* bias, flo
       }
       alignas(16) float sums[4];
       _mm_store_ps(sums, row_sums(acc01, acc23));
+      if (kM) {
+        alignas(32) float m[8];
+        _mm256_store_ps(m, macc);
+        for (int i = 0; i < 4; ++i) sums[i] += m[2 * i] + m[2 * i + 1];
+      }
       for (int i = 0; i < 4; ++i) {
         const int64_t r = 4 * rb + i;
-        if (r >= row_begin && r < row_end) y[r] += w.factor * sums[i];
+        if (r < row_begin || r >= row_end) continue;
+        y[r] += kKind == Rows4Kind::kRow ? w.factor * w.row_scales[r] * sums[i] : w.factor * sums[i];
       }
     }
   }
@@ -150,10 +199,22 @@ void rows4(const Rows4Weights& w, const Q8Activations& x, const float* bias, flo
 void avx512vnni_rows4(const Rows4Weights& w, const Q8Activations& x, const float* bias, float* y, int64_t row_begin,
                       int64_t row_end) {
   if (row_begin >= row_end) return;
-  if (w.table) {
-    (w.e8 ? rows4<true, true> : rows4<true, false>)(w, x, bias, y, row_begin, row_end);
-  } else {
-    (w.e8 ? rows4<false, true> : rows4<false, false>)(w, x, bias, y, row_begin, row_end);
+  using K = Rows4Kind;
+  switch (w.kind) {
+    case K::kScales:
+      if (w.table) {
+        (w.e8 ? rows4<true, true, K::kScales> : rows4<true, false, K::kScales>)(w, x, bias, y, row_begin, row_end);
+      } else {
+        (w.e8 ? rows4<false, true, K::kScales> : rows4<false, false, K::kScales>)(w, x, bias, y, row_begin, row_end);
+      }
+      return;
+    case K::kMins: rows4<false, false, K::kMins>(w, x, bias, y, row_begin, row_end); return;
+    case K::kZeros:
+      (w.e8 ? rows4<false, true, K::kZeros> : rows4<false, false, K::kZeros>)(w, x, bias, y, row_begin, row_end);
+      return;
+    case K::kRow:
+      (w.table ? rows4<true, false, K::kRow> : rows4<false, false, K::kRow>)(w, x, bias, y, row_begin, row_end);
+      return;
   }
 }
 

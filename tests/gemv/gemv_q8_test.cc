@@ -380,15 +380,34 @@ TEST(GemvQ8, ResultsDoNotDependOnTheRowRange) {
 
 // ------------------------------------------------- repacked 4-bit (rows4)
 
-// The formats with a rows4 layout: Q4_0, and 4-bit ints and tables in
-// groups of 32 with f16 or e8 scales.
+// The formats with a rows4 layout: Q4_0, Q4_1, and 4-bit ints (symmetric
+// or affine) and tables with f16 or e8 scales per 32 columns or a scale
+// of any type per row or tensor.
 const FormatCase kRows4Formats[] = {
     {"q4_0", Format::kQ4_0, 4, Granularity::kChannel, 0, ScaleType::kF32, true, true},
+    {"q4_1", Format::kQ4_1, 4, Granularity::kChannel, 0, ScaleType::kF32, true, true},
     {"int4_g32_f16", Format::kInt, 4, Granularity::kGroup, 32, ScaleType::kF16, true, true},
     {"lut4_g32_f16", Format::kTable, 4, Granularity::kGroup, 32, ScaleType::kF16, true, true},
     {"int4_g32_e8", Format::kInt, 4, Granularity::kGroup, 32, ScaleType::kE8, true, true},
     {"lut4_g32_e8", Format::kTable, 4, Granularity::kGroup, 32, ScaleType::kE8, true, true},
+    {"int4_asym_g32_f16", Format::kInt, 4, Granularity::kGroup, 32, ScaleType::kF16, false, true},
+    {"int4_asym_g32_e8", Format::kInt, 4, Granularity::kGroup, 32, ScaleType::kE8, false, true},
+    {"int4_channel_f32", Format::kInt, 4, Granularity::kChannel, 0, ScaleType::kF32, true, true},
+    {"int4_channel_f16", Format::kInt, 4, Granularity::kChannel, 0, ScaleType::kF16, true, true},
+    {"lut4_channel_f32", Format::kTable, 4, Granularity::kChannel, 0, ScaleType::kF32, true, true},
+    {"int4_asym_channel_f32", Format::kInt, 4, Granularity::kChannel, 0, ScaleType::kF32, false, true},
+    {"int4_tensor_f16", Format::kInt, 4, Granularity::kTensor, 0, ScaleType::kF16, true, true},
+    {"lut4_tensor_e8", Format::kTable, 4, Granularity::kTensor, 0, ScaleType::kE8, true, true},
+    {"int4_asym_tensor_e8", Format::kInt, 4, Granularity::kTensor, 0, ScaleType::kE8, false, true},
 };
+
+// Which weights get a rows4 layout on the VNNI level (the rule the list
+// above samples).
+bool has_rows4_layout(const FormatCase& f) {
+  if (f.format == Format::kQ4_0 || f.format == Format::kQ4_1) return true;
+  if ((f.format != Format::kInt && f.format != Format::kTable) || f.bits != 4) return false;
+  return f.granularity != Granularity::kGroup || (f.group_size == 32 && f.scale_type != ScaleType::kF32);
+}
 
 bool vnni_here() {
   return can_use_rows4(Isa::kAvx512Vnni, encode_case(kRows4Formats[0], 4, 64, 1).packed());
@@ -412,7 +431,7 @@ TEST(GemvQ8Rows4, MatchesTheDefinition) {
   for (const FormatCase& f : kRows4Formats) {
     for (int64_t cols : {32, 33, 64, 96, 200, 777, 2048, 4200}) {
       for (int64_t rows : {1, 3, 4, 5, 11}) {
-        const Encoded e = encode_case(f, rows, cols, static_cast<uint32_t>(40 + cols + rows));
+        const Encoded e = encode_q8_case(f, rows, cols, static_cast<uint32_t>(40 + cols + rows));
         const codec::PackedWeights w = e.packed();
         ASSERT_TRUE(can_use_rows4(Isa::kAvx512Vnni, w)) << f.name;
         const Repacked r(w);
@@ -443,7 +462,7 @@ TEST(GemvQ8Rows4, MatchesTheDefinition) {
 TEST(GemvQ8Rows4, AnyRowRangeGivesTheSameBits) {
   if (!vnni_here()) GTEST_SKIP() << "no AVX-512 VNNI here";
   for (const FormatCase& f : kRows4Formats) {
-    const Encoded e = encode_case(f, 23, 320, 43);
+    const Encoded e = encode_q8_case(f, 23, 320, 43);
     const Repacked r(e.packed());
     const std::vector<float> x = random_vector(320, 44);
     const std::vector<float> bias = random_vector(23, 45);
@@ -469,22 +488,22 @@ TEST(GemvQ8Rows4, AnyRowRangeGivesTheSameBits) {
 }
 
 // Only those formats, only on the VNNI level: groups of 16 or 64, f32
-// scales, per-row scales, affine ints and other widths keep the file's
-// layout.
+// group scales and other widths keep the file's layout.
 TEST(GemvQ8Rows4, OnlyItsFormatsOnTheVnniLevel) {
-  for (const FormatCase& f : q8_test_formats()) {
+  std::vector<FormatCase> all = q8_test_formats();
+  all.insert(all.end(), std::begin(kRows4Formats), std::end(kRows4Formats));
+  int with_layout = 0;
+  for (const FormatCase& f : all) {
     const Encoded e = encode_q8_case(f, 4, 64, 46);
     EXPECT_FALSE(can_use_rows4(Isa::kAvx512, e.packed())) << f.name;
     EXPECT_FALSE(can_use_rows4(Isa::kScalar, e.packed())) << f.name;
-    bool listed = false;
-    for (const FormatCase& r : kRows4Formats) {
-      listed = listed || (r.format == f.format && r.bits == f.bits && r.granularity == f.granularity &&
-                          r.group_size == f.group_size && r.scale_type == f.scale_type && f.symmetric);
-    }
     if (vnni_here()) {
-      EXPECT_EQ(can_use_rows4(Isa::kAvx512Vnni, e.packed()), listed) << f.name;
+      EXPECT_EQ(can_use_rows4(Isa::kAvx512Vnni, e.packed()), has_rows4_layout(f)) << f.name;
     }
+    with_layout += has_rows4_layout(f);
   }
+  EXPECT_GT(with_layout, 15);
+  EXPECT_LT(with_layout, static_cast<int>(all.size()));
 }
 
 }  // namespace

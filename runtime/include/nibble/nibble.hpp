@@ -86,9 +86,10 @@ NIBBLE_CXX_API const char* backend_name(Backend backend);
 // (AVX-512 VNNI, AVX2, Neon dotprod) wherever a kernel exists for the
 // weight's format; elsewhere f32. Faster where memory-bound, at a small
 // accuracy cost (docs/KERNELS.md has the measured figures). On AVX-512
-// VNNI, kInt8 sessions also keep a copy of 4-bit weights (Q4_0, 4-bit
-// ints and tables in groups of 32) repacked for their one-row kernel, made
-// at creation: about the weights' size again (docs/GEMV.md).
+// VNNI, kInt8 sessions also keep a copy of 4-bit weights (Q4_0, Q4_1,
+// 4-bit ints and tables per row or in groups of 32) repacked for their
+// one-row kernel, made at creation: about the weights' size again
+// (docs/GEMV.md).
 enum class ActivationPrecision : int32_t {
   kF32 = 0,
   kInt8 = 1,
