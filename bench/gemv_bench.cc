@@ -120,6 +120,7 @@ const FormatSpec kFormats[] = {
     {"int4_asym_g32_f16_rows4", Format::kInt, 4, Granularity::kGroup, 32, ScaleType::kF16, false, true},
     {"lut3", Format::kTable, 3, Granularity::kGroup, 16, ScaleType::kE8},
     {"int3_g32_f16", Format::kInt, 3, Granularity::kGroup, 32, ScaleType::kF16},
+    {"int3_g32_f16_rows4", Format::kInt, 3, Granularity::kGroup, 32, ScaleType::kF16, true, true},
     {"lut2", Format::kTable, 2, Granularity::kGroup, 16, ScaleType::kE8},
     {"int2_asym_g32_f16", Format::kInt, 2, Granularity::kGroup, 32, ScaleType::kF16, false},
     {"lut5_g32_f16", Format::kTable, 5, Granularity::kGroup, 32, ScaleType::kF16},
@@ -128,12 +129,19 @@ const FormatSpec kFormats[] = {
     {"f16", Format::kF16, 16, Granularity::kChannel, 0, ScaleType::kF32},
     {"bf16", Format::kBF16, 16, Granularity::kChannel, 0, ScaleType::kF32},
     {"lut3_g32_f16", Format::kTable, 3, Granularity::kGroup, 32, ScaleType::kF16},
+    {"lut3_g32_f16_rows4", Format::kTable, 3, Granularity::kGroup, 32, ScaleType::kF16, true, true},
     {"lut3_channel", Format::kTable, 3, Granularity::kChannel, 0, ScaleType::kF32},
+    {"lut3_channel_rows4", Format::kTable, 3, Granularity::kChannel, 0, ScaleType::kF32, true, true},
     {"lut2_g32_f16", Format::kTable, 2, Granularity::kGroup, 32, ScaleType::kF16},
+    {"lut2_g32_f16_rows4", Format::kTable, 2, Granularity::kGroup, 32, ScaleType::kF16, true, true},
     {"lut2_channel", Format::kTable, 2, Granularity::kChannel, 0, ScaleType::kF32},
+    {"lut2_channel_rows4", Format::kTable, 2, Granularity::kChannel, 0, ScaleType::kF32, true, true},
     {"int3", Format::kInt, 3, Granularity::kChannel, 0, ScaleType::kF32},
+    {"int3_rows4", Format::kInt, 3, Granularity::kChannel, 0, ScaleType::kF32, true, true},
     {"int2_g32_f16", Format::kInt, 2, Granularity::kGroup, 32, ScaleType::kF16},
+    {"int2_g32_f16_rows4", Format::kInt, 2, Granularity::kGroup, 32, ScaleType::kF16, true, true},
     {"int2", Format::kInt, 2, Granularity::kChannel, 0, ScaleType::kF32},
+    {"int2_rows4", Format::kInt, 2, Granularity::kChannel, 0, ScaleType::kF32, true, true},
 };
 
 enum class Act { kF32, kInt8 };

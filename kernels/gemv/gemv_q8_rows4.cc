@@ -12,13 +12,20 @@ namespace {
 using codec::Format;
 
 constexpr int64_t kRowBlock = 4;
-constexpr int64_t kCodeBytes = 128;  // a unit's codes: 4 rows x 64 columns
-
-int64_t block_bytes(Format f) { return f == Format::kQ4_1 ? 20 : 18; }  // Q4_1: d, m; Q4_0: d
 
 bool is_ggml(const codec::PackedWeights& w) {
   return w.layout.format == Format::kQ4_0 || w.layout.format == Format::kQ4_1;
 }
+
+// The codes' width (ggml blocks do not need layout.bits set).
+int bits_of(const codec::PackedWeights& w) { return is_ggml(w) ? 4 : w.layout.bits; }
+
+// A unit's codes (4 rows x 64 columns): 4-bit 128 bytes; 2-bit 64; 3-bit
+// the 2-bit plane and a 32-byte plane of third bits.
+int64_t code_bytes(const codec::PackedWeights& w) { return bits_of(w) == 4 ? 128 : bits_of(w) == 3 ? 96 : 64; }
+
+int64_t block_bytes(Format f) { return f == Format::kQ4_1 ? 20 : 18; }  // Q4_1: d, m; Q4_0: d
+
 bool has_zeros(const codec::PackedWeights& w) { return w.layout.format == Format::kInt && !w.layout.symmetric; }
 
 Rows4Kind kind_of(const codec::PackedWeights& w) {
@@ -34,13 +41,14 @@ bool has_e8(const codec::PackedWeights& w) {
 int64_t scale_bytes(const codec::PackedWeights& w) { return has_e8(w) ? 1 : 2; }
 
 int64_t unit_bytes(const codec::PackedWeights& w) {
+  const int64_t codes = code_bytes(w);
   switch (kind_of(w)) {
-    case Rows4Kind::kScales: return kCodeBytes + 8 * scale_bytes(w);
-    case Rows4Kind::kMins: return kCodeBytes + 8 * 2 + 8 * 2;
-    case Rows4Kind::kZeros: return kCodeBytes + 8 * scale_bytes(w) + 8;
+    case Rows4Kind::kScales: return codes + 8 * scale_bytes(w);
+    case Rows4Kind::kMins: return codes + 8 * 2 + 8 * 2;
+    case Rows4Kind::kZeros: return codes + 8 * scale_bytes(w) + 8;
     case Rows4Kind::kRow: break;
   }
-  return kCodeBytes;
+  return codes;
 }
 
 int64_t blocks_per_row(const codec::PackedWeights& w) { return (w.layout.cols + kQ8Block - 1) / kQ8Block; }
@@ -52,11 +60,15 @@ size_t unit_area_bytes(const codec::PackedWeights& w) {
          static_cast<size_t>(unit_bytes(w));
 }
 
-// Packed 4-bit codes (LSB first: column c in byte c / 2, high nibble if c
-// is odd); columns past the row's end read as 0.
-uint8_t code_at(const uint8_t* row, int64_t cols, int64_t c) {
+// Packed codes of `bits` bits (LSB first: column c at bit c * bits);
+// columns past the row's end read as 0.
+uint8_t code_at(const uint8_t* row, int64_t cols, int bits, int64_t c) {
   if (c >= cols) return 0;
-  return static_cast<uint8_t>(c % 2 ? row[c / 2] >> 4 : row[c / 2] & 0x0F);
+  const uint64_t bit = static_cast<uint64_t>(c) * static_cast<uint64_t>(bits);
+  const unsigned shift = bit % 8;
+  unsigned v = row[bit / 8];
+  if (shift + static_cast<unsigned>(bits) > 8) v |= static_cast<unsigned>(row[bit / 8 + 1]) << 8;
+  return static_cast<uint8_t>((v >> shift) & ((1u << bits) - 1));
 }
 
 // The index of the scale (and zero point) of row r's block b.
@@ -72,25 +84,53 @@ void repack_ggml_block(const codec::PackedWeights& w, const uint8_t* row, int64_
   const uint8_t* block = row + b * block_bytes(w.layout.format);
   const bool q4_1 = w.layout.format == Format::kQ4_1;
   std::memcpy(unit + 32 * rr + 16 * (b % 2), block + (q4_1 ? 4 : 2), 16);
-  std::memcpy(unit + kCodeBytes + 2 * lane, block, 2);
-  if (q4_1) std::memcpy(unit + kCodeBytes + 16 + 2 * lane, block + 2, 2);
+  std::memcpy(unit + 128 + 2 * lane, block, 2);
+  if (q4_1) std::memcpy(unit + 128 + 16 + 2 * lane, block + 2, 2);
+}
+
+// Row rr's block b of 4-bit codes `code(c)`, c = 0..31: byte j holds
+// columns j (low nibble) and j + 16 (ggml's order).
+template <class Code>
+void place_4bit(uint8_t* unit, int64_t rr, int64_t b, Code code) {
+  uint8_t* codes = unit + 32 * rr + 16 * (b % 2);
+  for (int64_t j = 0; j < 16; ++j) codes[j] = static_cast<uint8_t>(code(j) | code(j + 16) << 4);
+}
+
+// 2- and 3-bit codes: lane p = 16 rr + 8 (b % 2) + j (j = 0..7) of the
+// 64-byte plane holds the low 2 bits of columns j, j + 8, j + 16, j + 24
+// in bits 0-1, 2-3, 4-5, 6-7; 3-bit codes add 4 masks of 64 bits, mask k's
+// bit p the third bit of column j + 8k.
+template <class Code>
+void place_narrow(uint8_t* unit, int bits, int64_t rr, int64_t b, Code code) {
+  for (int64_t j = 0; j < 8; ++j) {
+    const int64_t p = 16 * rr + 8 * (b % 2) + j;
+    uint8_t low = 0;
+    for (int64_t k = 0; k < 4; ++k) {
+      const uint8_t c = code(j + 8 * k);
+      low = static_cast<uint8_t>(low | (c & 3) << (2 * k));
+      if (bits == 3 && (c & 4)) unit[64 + 8 * k + p / 8] = static_cast<uint8_t>(unit[64 + 8 * k + p / 8] | 1u << (p % 8));
+    }
+    unit[p] = low;
+  }
 }
 
 // Row r's block b of an IntCodec/TableCodec weight into its unit.
 void repack_packed_block(const codec::PackedWeights& w, const uint8_t* row, int64_t r, int64_t b, uint8_t* unit) {
   const int64_t rr = r % kRowBlock, lane = 2 * rr + b % 2, cols = w.layout.cols;
-  uint8_t* codes = unit + 32 * rr + 16 * (b % 2);
-  for (int64_t j = 0; j < 16; ++j) {
-    const int64_t c = b * kQ8Block + j;
-    codes[j] = static_cast<uint8_t>(code_at(row, cols, c) | code_at(row, cols, c + 16) << 4);
+  const int bits = w.layout.bits;
+  auto code = [&](int64_t j) { return code_at(row, cols, bits, b * kQ8Block + j); };
+  if (bits == 4) {
+    place_4bit(unit, rr, b, code);
+  } else {
+    place_narrow(unit, bits, rr, b, code);
   }
   const Rows4Kind kind = kind_of(w);
   if (kind == Rows4Kind::kRow) return;
-  const int64_t ss = scale_bytes(w);
+  const int64_t ss = scale_bytes(w), codes = code_bytes(w);
   const uint64_t index = scale_index(w, r, b);
-  std::memcpy(unit + kCodeBytes + ss * lane, w.data + w.segment.scales_offset + static_cast<uint64_t>(ss) * index,
+  std::memcpy(unit + codes + ss * lane, w.data + w.segment.scales_offset + static_cast<uint64_t>(ss) * index,
               static_cast<size_t>(ss));
-  if (kind == Rows4Kind::kZeros) unit[kCodeBytes + 8 * ss + lane] = w.data[w.segment.zero_points_offset + index];
+  if (kind == Rows4Kind::kZeros) unit[codes + 8 * ss + lane] = w.data[w.segment.zero_points_offset + index];
 }
 
 }  // namespace
@@ -100,7 +140,7 @@ bool can_use_rows4(Isa isa, const codec::PackedWeights& w) {
   if (isa != Isa::kAvx512Vnni || !isa_available(Isa::kAvx512Vnni)) return false;
   const Q8Plan p = make_q8_plan(w);
   if (p.shape == Q8Shape::kQ4_0 || p.shape == Q8Shape::kQ4_1) return true;
-  if (p.shape != Q8Shape::kPacked || p.bits != 4) return false;
+  if (p.shape != Q8Shape::kPacked || p.bits < 2 || p.bits > 4) return false;
   // A scale per row (any scale type: the repacked copy holds it as f32),
   // or an f16 or e8 scale per 32 columns.
   return !p.group || (p.group_size == kQ8Block && p.scale_type != codec::ScaleType::kF32);
@@ -154,7 +194,9 @@ Rows4Weights rows4_weights(const codec::PackedWeights& w, const uint8_t* data) {
   v.cols = w.layout.cols;
   v.kind = kind_of(w);
   v.e8 = has_e8(w);
+  v.bits = bits_of(w);
   v.unit_bytes = unit_bytes(w);
+  v.offset = 1 << (v.bits - 1);
   if (w.layout.format == Format::kQ4_1 || has_zeros(w)) v.offset = 0;
   if (v.kind == Rows4Kind::kRow) {
     const float* side = reinterpret_cast<const float*>(data + unit_area_bytes(w));

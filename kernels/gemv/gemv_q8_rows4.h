@@ -1,9 +1,9 @@
-// 4-bit weights repacked for the int8-activation GEMV: four rows
+// 2- to 4-bit weights repacked for the int8-activation GEMV: four rows
 // interleaved into one sequential stream (the "rows4" layout). Formats:
-// ggml Q4_0 and Q4_1; IntCodec 4-bit (symmetric or with zero points) and
-// TableCodec 4-bit, either in groups of 32 with f16 or e8 scales or with a
-// scale per row (CHANNEL, TENSOR; any scale type) (the int8 path's table:
-// gemv_q8_table.h).
+// ggml Q4_0 and Q4_1; IntCodec 2-, 3- and 4-bit (symmetric or with zero
+// points) and TableCodec 2-, 3- and 4-bit, either in groups of 32 with f16
+// or e8 scales or with a scale per row (CHANNEL, TENSOR; any scale type)
+// (the int8 path's table: gemv_q8_table.h).
 //
 // Why: on the file's layouts the AVX-512 VNNI kernels spend ~15
 // instructions per row and 64 weights gathering two blocks' codes and
@@ -21,7 +21,11 @@
 //                   (byte j of a block: column j in the low nibble, column
 //                   j + 16 in the high one: ggml's order)
 //   bytes  64..127: the same for rows 2 and 3
-// then, by kind (Rows4Kind):
+// (2-bit codes: 64 bytes, lane p = 16 r + 8 b + j, j = 0..7, holding
+// columns j, j + 8, j + 16, j + 24 of row r's block b in bits 0-1, 2-3,
+// 4-5, 6-7; 3-bit codes: those 64 bytes for the low 2 bits, then four
+// 64-bit masks, mask k's bit p the third bit of column j + 8k)
+// then, by kind (Rows4Kind), with sizes for 4-bit codes:
 //   kScales  8 scales (f16, or e8 one byte each) of r0 b0, r0 b1, r1 b0,
 //            ..., r3 b1: a unit of 144 bytes (136 with e8)
 //   kMins    Q4_1: the 8 d (f16), then the 8 m (f16): 160 bytes
@@ -58,10 +62,12 @@ struct Rows4Weights {
   int64_t cols = 0;
   // A weight is factor * (scale * (value(code) - offset) + m) with m
   // Q4_1's m, -scale * zero point for affine ints, else 0. Q4_0 and
-  // symmetric ints: value = code, offset 8; Q4_1 and affine ints offset 0;
+  // symmetric ints: value = code, offset 2^(bits-1); Q4_1 and affine ints
+  // offset 0;
   // tables value = table_u8[code] = t[code] + 128 (the int8 table, unsigned
   // for vpdpbusd), offset 128, factor its f.
   Rows4Kind kind = Rows4Kind::kScales;
+  int bits = 4;                 // 2, 3 or 4
   bool table = false;
   bool e8 = false;              // group scales are e8 codes (else f16)
   int64_t unit_bytes = 144;
@@ -95,7 +101,7 @@ void gemv_q8_rows4(const Rows4Weights& w, const Q8Activations& x, const float* b
 namespace detail {
 #if NIBBLE_GEMV_X86_KERNELS
 void avx512vnni_rows4(const Rows4Weights& w, const Q8Activations& x, const float* bias, float* y,
-                      int64_t row_begin, int64_t row_end);
+                      int64_t row_begin, int64_t row_end);  // any width: 2- and 3-bit go to the narrow kernel
 #endif
 }  // namespace detail
 

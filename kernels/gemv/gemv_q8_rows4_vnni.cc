@@ -30,19 +30,10 @@
 
 #include "codec/scale_storage.h"
 #include "gemv/gemv_q8_rows4.h"
+#include "gemv/gemv_q8_rows4_vnni.h"
 
 namespace nibble::gemv::detail {
 namespace {
-
-constexpr int64_t kChunk = 4096;  // columns per tile (~14 KiB on the stack)
-constexpr int64_t kUnit = 64;
-constexpr int64_t kUnits = kChunk / kUnit;
-// Prefetch distance in bytes of the stream (~14 units), into L1. Two
-// alternated bench runs over the GPT-2 shapes and 4096x4096 (% of read):
-// 512 bytes 51-85%, 1024 57-86%, 2048 60-91%, 3072 60-96%; into L2
-// (2048, 4096 bytes ahead) 51-80%; none 46-96% (best on 768-column rows,
-// worst on 4096x4096).
-constexpr int64_t kPrefetchBytes = 2048;
 
 struct Tile {
   alignas(64) int8_t xlo[kChunk];
@@ -85,19 +76,6 @@ __m128 row_sums(__m512 acc01, __m512 acc23) {
   return _mm512_castps512_ps128(_mm512_permutexvar_ps(_mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 8, 4, 0), h));
 }
 
-// The unit's 8 scales as f32: f16 converted, or e8 codes c decoded as
-// 2^((c - 128) / 8) = (2^((c % 8) / 8) * 2^-16) * 2^(c / 8): a permute of
-// the 8 fractions, then an integer add of (c / 8) << 23 to their exponent,
-// bit for bit codec::e8_value(c) (docs/GEMV.md, "e8 in SIMD").
-template <bool kE8>
-[[gnu::always_inline]] inline __m256 unit_scales(const uint8_t* p, __m256 e8_fraction) {
-  if (!kE8) return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-  const __m256i c = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
-  const __m256 fraction = _mm256_permutevar8x32_ps(e8_fraction, c);
-  return _mm256_castsi256_ps(
-      _mm256_add_epi32(_mm256_castps_si256(fraction), _mm256_slli_epi32(_mm256_srli_epi32(c, 3), 23)));
-}
-
 constexpr int64_t unit_bytes(Rows4Kind kind, bool e8) {
   const int64_t scales = e8 ? 8 : 16;
   return kind == Rows4Kind::kScales ? 128 + scales
@@ -119,21 +97,10 @@ void rows4(const Rows4Weights& w, const Q8Activations& x, const float* bias, flo
   constexpr bool kM = kKind == Rows4Kind::kMins || kKind == Rows4Kind::kZeros;
   constexpr int64_t kUnitBytes = unit_bytes(kKind, kE8);
   constexpr int64_t kScaleBytes = kE8 ? 8 : 16;
-  float zero_term = 0.0f;  // kRow, affine: sum_b dx * sums (in block order)
-  if (kKind == Rows4Kind::kRow && w.row_zeros != nullptr) {
-    for (int64_t b = 0; b < (w.cols + kQ8Block - 1) / kQ8Block; ++b) zero_term += x.d[b] * static_cast<float>(x.sums[b]);
-  }
-  for (int64_t r = row_begin; r < row_end; ++r) {
-    y[r] = bias != nullptr ? bias[r] : 0.0f;
-    if (kKind == Rows4Kind::kRow && w.row_zeros != nullptr) y[r] -= w.factor * w.row_scales[r] * w.row_zeros[r] * zero_term;
-  }
+  start_rows(w, x, bias, y, row_begin, row_end);
   const int64_t units_per_row = (w.cols + kUnit - 1) / kUnit;
   const uint64_t block_bytes = static_cast<uint64_t>(units_per_row) * static_cast<uint64_t>(kUnitBytes);
-  alignas(32) float fractions[8] = {};
-  if (kE8) {
-    for (int f = 0; f < 8; ++f) fractions[f] = codec::e8_value(static_cast<uint8_t>(128 + f)) * 0x1p-16f;
-  }
-  const __m256 e8_fraction = _mm256_load_ps(fractions);
+  const __m256 e8_fraction = e8_fractions();
   const __m512i low = _mm512_set1_epi8(0x0F);
   const __m512i rows01 = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
   const __m512i rows23 = _mm512_set_epi32(7, 7, 7, 7, 6, 6, 6, 6, 5, 5, 5, 5, 4, 4, 4, 4);
@@ -199,6 +166,10 @@ void rows4(const Rows4Weights& w, const Q8Activations& x, const float* bias, flo
 void avx512vnni_rows4(const Rows4Weights& w, const Q8Activations& x, const float* bias, float* y, int64_t row_begin,
                       int64_t row_end) {
   if (row_begin >= row_end) return;
+  if (w.bits != 4) {
+    avx512vnni_rows4_narrow(w, x, bias, y, row_begin, row_end);
+    return;
+  }
   using K = Rows4Kind;
   switch (w.kind) {
     case K::kScales:

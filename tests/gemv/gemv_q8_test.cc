@@ -380,9 +380,9 @@ TEST(GemvQ8, ResultsDoNotDependOnTheRowRange) {
 
 // ------------------------------------------------- repacked 4-bit (rows4)
 
-// The formats with a rows4 layout: Q4_0, Q4_1, and 4-bit ints (symmetric
-// or affine) and tables with f16 or e8 scales per 32 columns or a scale
-// of any type per row or tensor.
+// The formats with a rows4 layout: Q4_0, Q4_1, and 2- to 4-bit ints
+// (symmetric or affine) and tables with f16 or e8 scales per 32 columns or
+// a scale of any type per row or tensor.
 const FormatCase kRows4Formats[] = {
     {"q4_0", Format::kQ4_0, 4, Granularity::kChannel, 0, ScaleType::kF32, true, true},
     {"q4_1", Format::kQ4_1, 4, Granularity::kChannel, 0, ScaleType::kF32, true, true},
@@ -399,13 +399,25 @@ const FormatCase kRows4Formats[] = {
     {"int4_tensor_f16", Format::kInt, 4, Granularity::kTensor, 0, ScaleType::kF16, true, true},
     {"lut4_tensor_e8", Format::kTable, 4, Granularity::kTensor, 0, ScaleType::kE8, true, true},
     {"int4_asym_tensor_e8", Format::kInt, 4, Granularity::kTensor, 0, ScaleType::kE8, false, true},
+    // 2- and 3-bit codes (their own kernel): the same kinds.
+    {"int2_g32_f16", Format::kInt, 2, Granularity::kGroup, 32, ScaleType::kF16, true, true},
+    {"int3_g32_e8", Format::kInt, 3, Granularity::kGroup, 32, ScaleType::kE8, true, true},
+    {"lut2_g32_e8", Format::kTable, 2, Granularity::kGroup, 32, ScaleType::kE8, true, true},
+    {"lut3_g32_f16", Format::kTable, 3, Granularity::kGroup, 32, ScaleType::kF16, true, true},
+    {"int2_asym_g32_f16", Format::kInt, 2, Granularity::kGroup, 32, ScaleType::kF16, false, true},
+    {"int3_asym_g32_e8", Format::kInt, 3, Granularity::kGroup, 32, ScaleType::kE8, false, true},
+    {"int3_channel_f32", Format::kInt, 3, Granularity::kChannel, 0, ScaleType::kF32, true, true},
+    {"lut2_channel_f16", Format::kTable, 2, Granularity::kChannel, 0, ScaleType::kF16, true, true},
+    {"lut3_channel_f32", Format::kTable, 3, Granularity::kChannel, 0, ScaleType::kF32, true, true},
+    {"int2_asym_channel_f32", Format::kInt, 2, Granularity::kChannel, 0, ScaleType::kF32, false, true},
+    {"int3_asym_tensor_f16", Format::kInt, 3, Granularity::kTensor, 0, ScaleType::kF16, false, true},
 };
 
 // Which weights get a rows4 layout on the VNNI level (the rule the list
 // above samples).
 bool has_rows4_layout(const FormatCase& f) {
   if (f.format == Format::kQ4_0 || f.format == Format::kQ4_1) return true;
-  if ((f.format != Format::kInt && f.format != Format::kTable) || f.bits != 4) return false;
+  if ((f.format != Format::kInt && f.format != Format::kTable) || f.bits < 2 || f.bits > 4) return false;
   return f.granularity != Granularity::kGroup || (f.group_size == 32 && f.scale_type != ScaleType::kF32);
 }
 
@@ -487,6 +499,30 @@ TEST(GemvQ8Rows4, AnyRowRangeGivesTheSameBits) {
   }
 }
 
+// Q4_0 and Q4_1 are 4-bit whatever the layout's `bits` says (the format
+// defines them; files may leave the field 0): the repacking must not read
+// it as the width.
+TEST(GemvQ8Rows4, GgmlBlocksDoNotDependOnTheLayoutsBits) {
+  if (!vnni_here()) GTEST_SKIP() << "no AVX-512 VNNI here";
+  for (const FormatCase& f : {kRows4Formats[0], kRows4Formats[1]}) {
+    const Encoded e = encode_q8_case(f, 9, 200, 47);
+    codec::PackedWeights w = e.packed();
+    const Repacked as_encoded(w);
+    w.layout.bits = 0;
+    ASSERT_TRUE(can_use_rows4(Isa::kAvx512Vnni, w)) << f.name;
+    ASSERT_EQ(rows4_bytes(w), rows4_bytes(e.packed())) << f.name;
+    const Repacked r(w);
+    ASSERT_EQ(std::memcmp(r.buffer.p, as_encoded.buffer.p, rows4_bytes(w)), 0) << f.name;
+    const std::vector<float> x = random_vector(200, 48);
+    AlignedBuffer buffer(q8_activation_bytes(200));
+    const Q8Activations q = quantize_activations(default_isa(), x.data(), 200, buffer.p);
+    const Expected expected = expected_result(e.packed(), q, nullptr);
+    std::vector<float> y(9);
+    gemv_q8_rows4(r.view, q, nullptr, y.data(), 0, 9);
+    for (int64_t row = 0; row < 9; ++row) ASSERT_NEAR(y[row], expected.y[row], expected.tolerance[row]) << f.name;
+  }
+}
+
 // Only those formats, only on the VNNI level: groups of 16 or 64, f32
 // group scales and other widths keep the file's layout.
 TEST(GemvQ8Rows4, OnlyItsFormatsOnTheVnniLevel) {
@@ -502,7 +538,7 @@ TEST(GemvQ8Rows4, OnlyItsFormatsOnTheVnniLevel) {
     }
     with_layout += has_rows4_layout(f);
   }
-  EXPECT_GT(with_layout, 15);
+  EXPECT_GT(with_layout, 26);
   EXPECT_LT(with_layout, static_cast<int>(all.size()));
 }
 
