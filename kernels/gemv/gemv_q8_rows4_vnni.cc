@@ -1,4 +1,4 @@
-// The rows4 GEMV with int8 activations, AVX-512 VNNI (layout and
+// The rows4 GEMV for 4-bit codes with int8 activations, AVX-512 VNNI (layout and
 // contract: gemv_q8_rows4.h).
 //
 // Per chunk of up to kChunk columns a tile shared by all rows holds, per
