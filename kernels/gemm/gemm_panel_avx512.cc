@@ -34,7 +34,6 @@
 
 #include "codec/decode_range.h"
 #include "codec/encode.h"
-#include "codec/half.h"
 #include "codec/scale_storage.h"
 #include "gemm/gemm_internal.h"
 #include "gemv/gemv_plan.h"
@@ -214,7 +213,7 @@ void decode_aligned(const RowDecoder& d, const codec::PackedWeights& w, int64_t 
         const uint8_t* block = base + (c / 32) * 34;
         uint16_t h;
         std::memcpy(&h, block, 2);
-        const __m512 scale = _mm512_set1_ps(codec::f16_to_f32(h));
+        const __m512 scale = _mm512_set1_ps(_cvtsh_ss(h));  // F16C: exact, as codec::f16_to_f32
         const __m128i q0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 2));
         const __m128i q1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 18));
         _mm512_storeu_ps(out + (c - c0), _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q0)), scale));
@@ -227,7 +226,7 @@ void decode_aligned(const RowDecoder& d, const codec::PackedWeights& w, int64_t 
         const uint8_t* block = base + (c / 32) * 18;
         uint16_t h;
         std::memcpy(&h, block, 2);
-        const __m512 scale = _mm512_set1_ps(codec::f16_to_f32(h));
+        const __m512 scale = _mm512_set1_ps(_cvtsh_ss(h));  // F16C: exact, as codec::f16_to_f32
         // Weights j and j + 16 share byte j (low, high nibble); vpermps
         // reads only the low 4 bits of each index.
         const __m512i q = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 2)));

@@ -19,7 +19,6 @@
 
 #include <cstring>
 
-#include "codec/half.h"
 #include "gemm/gemm_internal.h"
 #include "gemv/gemv_plan.h"
 #include "gemv/gemv_q8.h"
@@ -47,7 +46,7 @@ float block_codes(gemv::Shape shape, const codec::PackedWeights& w, int64_t row,
       std::memcpy(&h, block, 2);
       const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 2));
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_xor_si256(q, _mm256_set1_epi8(-128)));
-      return codec::f16_to_f32(h);
+      return _cvtsh_ss(h);  // F16C: exact, as codec::f16_to_f32
     }
     case gemv::Shape::kQ4_0: {
       const uint8_t* block = base + b * 18;
@@ -59,7 +58,7 @@ float block_codes(gemv::Shape shape, const codec::PackedWeights& w, int64_t row,
       const __m128i high = _mm_and_si128(_mm_srli_epi16(q, 4), _mm_set1_epi8(15));
       _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_add_epi8(low, _mm_set1_epi8(120)));
       _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16), _mm_add_epi8(high, _mm_set1_epi8(120)));
-      return codec::f16_to_f32(h);
+      return _cvtsh_ss(h);  // F16C: exact, as codec::f16_to_f32
     }
     default: {  // kInt8: the stored code is value + 128 already
       const int64_t c0 = b * 32;
