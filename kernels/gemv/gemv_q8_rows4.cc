@@ -20,9 +20,7 @@ bool is_ggml(const codec::PackedWeights& w) {
 // The codes' width (ggml blocks do not need layout.bits set).
 int bits_of(const codec::PackedWeights& w) { return is_ggml(w) ? 4 : w.layout.bits; }
 
-// A unit's codes (4 rows x 64 columns): 4-bit 128 bytes; 2-bit 64; 3-bit
-// the 2-bit plane and a 32-byte plane of third bits.
-int64_t code_bytes(const codec::PackedWeights& w) { return bits_of(w) == 4 ? 128 : bits_of(w) == 3 ? 96 : 64; }
+int64_t code_bytes(const codec::PackedWeights& w) { return rows4_code_bytes(bits_of(w)); }
 
 int64_t block_bytes(Format f) { return f == Format::kQ4_1 ? 20 : 18; }  // Q4_1: d, m; Q4_0: d
 
@@ -40,16 +38,7 @@ bool has_e8(const codec::PackedWeights& w) {
 }
 int64_t scale_bytes(const codec::PackedWeights& w) { return has_e8(w) ? 1 : 2; }
 
-int64_t unit_bytes(const codec::PackedWeights& w) {
-  const int64_t codes = code_bytes(w);
-  switch (kind_of(w)) {
-    case Rows4Kind::kScales: return codes + 8 * scale_bytes(w);
-    case Rows4Kind::kMins: return codes + 8 * 2 + 8 * 2;
-    case Rows4Kind::kZeros: return codes + 8 * scale_bytes(w) + 8;
-    case Rows4Kind::kRow: break;
-  }
-  return codes;
-}
+int64_t unit_bytes(const codec::PackedWeights& w) { return rows4_unit_bytes(bits_of(w), kind_of(w), has_e8(w)); }
 
 int64_t blocks_per_row(const codec::PackedWeights& w) { return (w.layout.cols + kQ8Block - 1) / kQ8Block; }
 int64_t units_per_row(const codec::PackedWeights& w) { return (blocks_per_row(w) + 1) / 2; }
@@ -195,7 +184,6 @@ Rows4Weights rows4_weights(const codec::PackedWeights& w, const uint8_t* data) {
   v.kind = kind_of(w);
   v.e8 = has_e8(w);
   v.bits = bits_of(w);
-  v.unit_bytes = unit_bytes(w);
   v.offset = 1 << (v.bits - 1);
   if (w.layout.format == Format::kQ4_1 || has_zeros(w)) v.offset = 0;
   if (v.kind == Rows4Kind::kRow) {

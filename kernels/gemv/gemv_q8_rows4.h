@@ -53,8 +53,20 @@
 
 namespace nibble::gemv {
 
-// What follows a unit's 128 bytes of codes (layout above).
+// What follows a unit's codes (layout above).
 enum class Rows4Kind : uint8_t { kScales, kMins, kZeros, kRow };
+
+// Bytes of a unit's codes: 4 rows x 64 columns of `bits`-bit codes.
+constexpr int64_t rows4_code_bytes(int bits) { return bits == 4 ? 128 : bits == 3 ? 96 : 64; }
+
+// Bytes of a unit: the codes, then what its kind stores per (row, block).
+constexpr int64_t rows4_unit_bytes(int bits, Rows4Kind kind, bool e8) {
+  const int64_t codes = rows4_code_bytes(bits), scales = e8 ? 8 : 16;
+  return kind == Rows4Kind::kScales  ? codes + scales
+         : kind == Rows4Kind::kMins  ? codes + 16 + 16
+         : kind == Rows4Kind::kZeros ? codes + scales + 8
+                                     : codes;
+}
 
 struct Rows4Weights {
   const uint8_t* data = nullptr;  // rows4_bytes() bytes, 64-byte aligned
@@ -70,7 +82,6 @@ struct Rows4Weights {
   int bits = 4;                 // 2, 3 or 4
   bool table = false;
   bool e8 = false;              // group scales are e8 codes (else f16)
-  int64_t unit_bytes = 144;
   int offset = 8;
   float factor = 1.0f;
   uint8_t table_u8[16] = {};

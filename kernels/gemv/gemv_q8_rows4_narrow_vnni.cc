@@ -15,17 +15,6 @@
 // 4-bit kernel, one permute spreading the 8 (row, block) scales over the
 // dwords, one FMA. Half (2-bit) or 3/4 (3-bit) of the 4-bit kernel's bytes
 // for about the same instructions.
-#if defined(__GNUC__) && !defined(__clang__)
-// GCC 12.2's AVX-512 headers trip -Wuninitialized (GCC bug 105593).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-
 #include <cstring>
 
 #include "gemv/gemv_q8_rows4.h"
@@ -51,26 +40,15 @@ void build_tile(const Q8Activations& x, int offset, int64_t u0, int64_t units, N
     // The offset correction once per (row, block): dword 0 of the block's two.
     const int32_t o0 = -offset * x.sums[b0], o1 = -offset * x.sums[b0 + 1];
     _mm512_store_si512(t->offs + 16 * u, _mm512_set_epi32(0, o1, 0, o0, 0, o1, 0, o0, 0, o1, 0, o0, 0, o1, 0, o0));
-    const float d0 = x.d[b0], d1 = x.d[b0 + 1];
-    _mm256_store_ps(t->dx + 8 * u, _mm256_set_ps(d1, d0, d1, d0, d1, d0, d1, d0));
-    if (kSums) {
-      const float s0 = d0 * static_cast<float>(x.sums[b0]), s1 = d1 * static_cast<float>(x.sums[b0 + 1]);
-      _mm256_store_ps(t->xs + 8 * u, _mm256_set_ps(s1, s0, s1, s0, s1, s0, s1, s0));
-    }
+    store_unit_scales<kSums>(x, b0, t->dx + 8 * u, t->xs + 8 * u);
   }
-}
-
-constexpr int64_t narrow_unit_bytes(int bits, Rows4Kind kind, bool e8) {
-  const int64_t codes = bits == 3 ? 96 : 64;
-  const int64_t scales = e8 ? 8 : 16;
-  return kind == Rows4Kind::kScales ? codes + scales : kind == Rows4Kind::kZeros ? codes + scales + 8 : codes;
 }
 
 template <int kBits, bool kTable, bool kE8, Rows4Kind kKind>
 void narrow(const Rows4Weights& w, const Q8Activations& x, const float* bias, float* y, int64_t row_begin,
             int64_t row_end) {
-  constexpr int64_t kCodes = kBits == 3 ? 96 : 64;
-  constexpr int64_t kUnitBytes = narrow_unit_bytes(kBits, kKind, kE8);
+  constexpr int64_t kCodes = rows4_code_bytes(kBits);
+  constexpr int64_t kUnitBytes = rows4_unit_bytes(kBits, kKind, kE8);
   constexpr int64_t kScaleBytes = kE8 ? 8 : 16;
   constexpr bool kM = kKind == Rows4Kind::kZeros;
   start_rows(w, x, bias, y, row_begin, row_end);

@@ -17,18 +17,6 @@
 //   points one more load and FMA (per-row scales: none of the scale work).
 // The layout is one forward stream; a software prefetch a few units ahead
 // helps the hardware prefetcher keep ahead of it.
-#if defined(__GNUC__) && !defined(__clang__)
-// GCC 12.2's AVX-512 headers trip -Wuninitialized (GCC bug 105593).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-
-#include "codec/scale_storage.h"
 #include "gemv/gemv_q8_rows4.h"
 #include "gemv/gemv_q8_rows4_vnni.h"
 
@@ -57,12 +45,7 @@ void build_tile(const Q8Activations& x, int offset, int64_t u0, int64_t units, T
     _mm512_store_si512(t->xhi + 64 * u, _mm512_shuffle_i64x2(q, q, _MM_SHUFFLE(3, 1, 3, 1)));
     const int32_t o0 = -offset * x.sums[b0], o1 = -offset * x.sums[b0 + 1];
     _mm512_store_si512(t->offs + 16 * u, _mm512_set_epi32(0, 0, 0, o1, 0, 0, 0, o0, 0, 0, 0, o1, 0, 0, 0, o0));
-    const float d0 = x.d[b0], d1 = x.d[b0 + 1];
-    _mm256_store_ps(t->dx + 8 * u, _mm256_set_ps(d1, d0, d1, d0, d1, d0, d1, d0));
-    if (kSums) {
-      const float s0 = d0 * static_cast<float>(x.sums[b0]), s1 = d1 * static_cast<float>(x.sums[b0 + 1]);
-      _mm256_store_ps(t->xs + 8 * u, _mm256_set_ps(s1, s0, s1, s0, s1, s0, s1, s0));
-    }
+    store_unit_scales<kSums>(x, b0, t->dx + 8 * u, t->xs + 8 * u);
   }
 }
 
@@ -76,14 +59,6 @@ __m128 row_sums(__m512 acc01, __m512 acc23) {
   return _mm512_castps512_ps128(_mm512_permutexvar_ps(_mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 8, 4, 0), h));
 }
 
-constexpr int64_t unit_bytes(Rows4Kind kind, bool e8) {
-  const int64_t scales = e8 ? 8 : 16;
-  return kind == Rows4Kind::kScales ? 128 + scales
-         : kind == Rows4Kind::kMins ? 128 + 32
-         : kind == Rows4Kind::kZeros ? 128 + scales + 8
-                                     : 128;
-}
-
 // kTable: the nibbles index the 16-byte table (vpshufb) first. kE8: the
 // group scales are e8 codes. kKind: what follows the codes of a unit.
 //   kScales: d = scale * dx per (row, block) lane.
@@ -95,7 +70,7 @@ template <bool kTable, bool kE8, Rows4Kind kKind>
 void rows4(const Rows4Weights& w, const Q8Activations& x, const float* bias, float* y, int64_t row_begin,
            int64_t row_end) {
   constexpr bool kM = kKind == Rows4Kind::kMins || kKind == Rows4Kind::kZeros;
-  constexpr int64_t kUnitBytes = unit_bytes(kKind, kE8);
+  constexpr int64_t kUnitBytes = rows4_unit_bytes(4, kKind, kE8);
   constexpr int64_t kScaleBytes = kE8 ? 8 : 16;
   start_rows(w, x, bias, y, row_begin, row_end);
   const int64_t units_per_row = (w.cols + kUnit - 1) / kUnit;

@@ -1,7 +1,18 @@
 // Shared by the AVX-512 VNNI rows4 kernels (gemv_q8_rows4.h): include
 // only from files compiled with -mavx512f -mavx512bw -mavx512vl
-// -mavx512vnni (after <immintrin.h>).
+// -mavx512vnni.
 #pragma once
+
+#if defined(__GNUC__) && !defined(__clang__)
+// GCC 12.2's AVX-512 headers trip -Wuninitialized (GCC bug 105593).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 #include <cstdint>
 
@@ -31,6 +42,19 @@ template <bool kE8>
   const __m256 fraction = _mm256_permutevar8x32_ps(e8_fraction, c);
   return _mm256_castsi256_ps(
       _mm256_add_epi32(_mm256_castps_si256(fraction), _mm256_slli_epi32(_mm256_srli_epi32(c, 3), 23)));
+}
+
+// A unit's activation scales (blocks b0, b0 + 1) in the order of its 8
+// (row, block) weight scales: dx = d0, d1 four times; with kSums also
+// xs = d * sums in that order (the m and zero-point terms' factor).
+template <bool kSums>
+[[gnu::always_inline]] inline void store_unit_scales(const Q8Activations& x, int64_t b0, float* dx, float* xs) {
+  const float d0 = x.d[b0], d1 = x.d[b0 + 1];
+  _mm256_store_ps(dx, _mm256_set_ps(d1, d0, d1, d0, d1, d0, d1, d0));
+  if (kSums) {
+    const float s0 = d0 * static_cast<float>(x.sums[b0]), s1 = d1 * static_cast<float>(x.sums[b0 + 1]);
+    _mm256_store_ps(xs, _mm256_set_ps(s1, s0, s1, s0, s1, s0, s1, s0));
+  }
 }
 
 // e8 codes 128..135 as f32 times 2^-16, for unit_scales<true>.
